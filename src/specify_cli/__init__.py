@@ -1,0 +1,1 @@
+"""specify_cli: a slice of the spec-kitty CLI rebuilt on kitty_fs capabilities."""

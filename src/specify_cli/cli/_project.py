@@ -1,0 +1,38 @@
+"""Finding the project root a command acts on, without writing and without running git."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from specify_cli.cli._failure import CommandFailure
+from specify_cli.cli._exit import ExitCode
+
+__all__ = ["find_project_root"]
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding ``.kittify/`` or ``.git``.
+
+    ``.git`` may be a directory (a normal clone) or a file (a linked worktree or
+    submodule). A ``.kittify/`` below the git top level wins, since that is where
+    spec-kitty keeps its state. A bare repository has neither and is refused.
+    """
+    try:
+        here = Path(os.path.realpath(start))
+    except OSError as exc:
+        raise CommandFailure(
+            f"cannot resolve {start}: {exc.strerror}", ExitCode.USAGE, "pass an existing directory"
+        ) from exc
+    if not here.is_dir():
+        raise CommandFailure(
+            f"{start} is not a directory", ExitCode.USAGE, "pass --repo an existing directory"
+        )
+    for folder in (here, *here.parents):
+        if (folder / ".kittify").is_dir() or (folder / ".git").exists():
+            return folder
+    raise CommandFailure(
+        f"{here} is not inside a git repository or spec-kitty project",
+        ExitCode.NOT_INITIALIZED,
+        "cd into your repository (or pass --repo DIR), then run `spec-kitty init` if needed",
+    )

@@ -1,0 +1,1 @@
+"""One module per command group; each declares its commands with their capability."""
