@@ -6,8 +6,9 @@ config section (see ``_mypy_config``):
 
 * ``kitty-fs-mint``: a ``WriteContext`` minted outside the configured write
   boundaries (``write_boundary(...)``, ``attrs.evolve`` of a ``WriteContext``,
-  or a subclass), or constructed directly anywhere (the constructor refuses at
-  run time without the private token, so say so at type-check time);
+  which can re-root it, or a class deriving from it), or constructed directly
+  anywhere, subclasses included (the constructor refuses at run time without
+  the private token, so say so at type-check time);
 * ``kitty-fs-write``: a raw write API (``open(..., "w")``, ``Path.write_text``,
   ``os.replace``, ``shutil.rmtree``, ``tempfile.mkstemp``...) that bypasses kitty_fs.
 
@@ -28,18 +29,27 @@ from typing import Final, Literal
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.errors import CompileError
-from mypy.nodes import ARG_NAMED, ARG_POS, Expression, IntExpr, OpExpr, RefExpr
+from mypy.nodes import (
+    ConditionalExpr,
+    Expression,
+    IntExpr,
+    OpExpr,
+    RefExpr,
+    StrExpr,
+    TypeInfo,
+)
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,
     ClassDefContext,
     FunctionContext,
-    MethodContext,
+    FunctionSigContext,
+    MethodSigContext,
     Plugin,
     ReportConfigContext,
 )
 from mypy.typeops import try_getting_str_literals
-from mypy.types import CallableType, Instance, Type, TypeType, get_proper_type
+from mypy.types import CallableType, FunctionLike, Instance, Type, TypeType, get_proper_type
 
 from kitty_fs._mypy_config import ModuleRole, PluginConfig, PluginConfigError, load_plugin_config
 from kitty_fs._mypy_rules import (
@@ -66,6 +76,7 @@ MINT: Final = ErrorCode(
 )
 
 _OS_MODULES: Final = ("os.", "posix.", "nt.")
+_SILENT: Final = ModuleRole(None, False)
 _MODE_UNKNOWN: Final = " (mode is not a read-only literal)"
 _FLAGS_UNKNOWN: Final = " (flags are not provably read-only)"
 # When the plugin cannot tell, the call may well be a read: say how to make that visible.
@@ -93,33 +104,47 @@ def _is_write_context(arg_types: list[list[Type]]) -> bool:
 
 _ABSENT: Final = "absent"
 _UNKNOWN: Final = "unknown"
+SigContext = FunctionSigContext | MethodSigContext
 
 
-def _argument(
-    ctx: FunctionContext | MethodContext, name: str
-) -> tuple[Expression, Type] | Literal["absent", "unknown"]:
+def _argument(ctx: SigContext, name: str) -> Expression | Literal["absent", "unknown"]:
     """The one expression passed for parameter ``name``, or whether it is absent or unknowable.
 
-    Unknowable: a ``*args``/``**kwargs`` that may carry it, or a callee without that parameter.
+    Unknowable: the callee has no such parameter, or several actuals map to it.
+    (A ``*args``/``**kwargs`` actual shows up as the starred expression itself,
+    whose type is never a string literal, so it is treated as a possible write.)
     """
     try:
-        index = ctx.callee_arg_names.index(name)
+        index = ctx.default_signature.arg_names.index(name)
     except ValueError:
         return _UNKNOWN
     exprs = ctx.args[index]
     if not exprs:
         return _ABSENT
-    if len(exprs) == 1 and ctx.arg_kinds[index][0] in (ARG_POS, ARG_NAMED):
-        return exprs[0], ctx.arg_types[index][0]
-    return _UNKNOWN
+    return exprs[0] if len(exprs) == 1 else _UNKNOWN
 
 
-def _mode_detail(ctx: FunctionContext | MethodContext, rule: WriteRule) -> str | None:
+def _str_literals(expr: Expression, api: CheckerPluginInterface) -> list[str] | None:
+    """The strings ``expr`` can be: a literal, a literal-typed name, or a choice between them."""
+    if isinstance(expr, StrExpr):
+        return [expr.value]
+    if isinstance(expr, ConditionalExpr):
+        left = _str_literals(expr.if_expr, api)
+        right = _str_literals(expr.else_expr, api)
+        return left + right if left is not None and right is not None else None
+    if isinstance(expr, RefExpr):
+        # A name's type is cheap and side-effect free to compute (Final constants,
+        # Literal-typed parameters, narrowed variables); other expressions are not.
+        return try_getting_str_literals(expr, api.get_expression_type(expr))
+    return None
+
+
+def _mode_detail(ctx: SigContext, rule: WriteRule) -> str | None:
     """Why an opener call writes, or ``None`` when its mode is a read-only literal (or absent)."""
     found = _argument(ctx, rule.param)
     if found == _ABSENT:
         return None  # every opener defaults to reading
-    modes = try_getting_str_literals(*found) if isinstance(found, tuple) else None
+    modes = _str_literals(found, ctx.api) if isinstance(found, Expression) else None
     if modes is None:
         return _MODE_UNKNOWN
     writing = [m for m in modes if not is_read_only_mode(m)]
@@ -132,12 +157,12 @@ def _flag_leaves(expr: Expression) -> list[Expression]:
     return [expr]
 
 
-def _flags_detail(ctx: FunctionContext | MethodContext, rule: WriteRule) -> str | None:
+def _flags_detail(ctx: SigContext, rule: WriteRule) -> str | None:
     """Why an ``os.open`` call writes, or ``None`` when its flags are provably read-only."""
     found = _argument(ctx, rule.param)
-    if not isinstance(found, tuple):
+    if not isinstance(found, Expression):
         return _FLAGS_UNKNOWN
-    for leaf in _flag_leaves(found[0]):
+    for leaf in _flag_leaves(found):
         if isinstance(leaf, IntExpr) and leaf.value == 0:
             continue
         if isinstance(leaf, RefExpr) and leaf.fullname.startswith(_OS_MODULES):
@@ -151,7 +176,15 @@ def _flags_detail(ctx: FunctionContext | MethodContext, rule: WriteRule) -> str 
 
 
 class KittyFsPlugin(Plugin):
-    """Reports ``kitty-fs-mint`` and ``kitty-fs-write`` in the configured guarded packages."""
+    """Reports ``kitty-fs-mint`` and ``kitty-fs-write`` in the configured guarded packages.
+
+    Raw writes are checked in *signature* hooks, which mypy runs once per call
+    before checking it. A return-type hook would run inside the speculative
+    checks of each overload item (``open``, ``tempfile.mkstemp``, ``ZipFile``...)
+    and an error reported there would make mypy reject every item. The mint
+    checks need argument types and concern callables that are not overloaded,
+    so they use ordinary call hooks.
+    """
 
     def __init__(self, options: Options) -> None:
         super().__init__(options)
@@ -161,20 +194,23 @@ class KittyFsPlugin(Plugin):
             # CompileError makes mypy print the message and stop, like its own config errors.
             raise CompileError([f"error: kitty_fs.mypy_plugin: {exc}"]) from exc
         self._roles: dict[str, ModuleRole] = {}
-        # Bound once, so the per-call lookup is a single dict get.
-        self._function_hooks: dict[str, Callable[[FunctionContext], Type]] = {
+        self._write_classes: dict[str, bool] = {MINT_CLASS: True}
+        # Bound once, so that the per-call lookup is a single dict get.
+        self._function_sig_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {
             fullname: self._write_hook(rule) for fullname, rule in FUNCTION_RULES.items()
         }
-        self._function_hooks[MINT_BOUNDARY] = self._on_write_boundary
-        self._function_hooks[MINT_CLASS] = self._on_constructor
-        for fullname in MINT_EVOLVE:
-            self._function_hooks[fullname] = self._on_evolve
-        self._method_hooks: dict[str, Callable[[MethodContext], Type]] = {
+        self._method_sig_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {
             fullname: self._write_hook(rule) for fullname, rule in METHOD_RULES.items()
         }
-        self._path_hooks: dict[str, Callable[[MethodContext], Type]] = {
+        self._path_sig_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {
             name: self._path_hook(rule) for name, rule in PATH_METHOD_RULES.items()
         }
+        self._function_hooks: dict[str, Callable[[FunctionContext], Type]] = {
+            MINT_BOUNDARY: self._on_write_boundary,
+            MINT_CLASS: self._on_constructor,
+        }
+        for fullname in MINT_EVOLVE:
+            self._function_hooks[fullname] = self._on_evolve
 
     # -- mypy entry points -------------------------------------------------------------------
 
@@ -185,15 +221,25 @@ class KittyFsPlugin(Plugin):
             return None
         return [RULES_DIGEST, self._config.section, role.package, role.boundary]
 
-    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        return self._function_hooks.get(fullname)
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        return self._function_sig_hooks.get(fullname)
 
-    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        hook = self._method_hooks.get(fullname)
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        hook = self._method_sig_hooks.get(fullname)
         if hook is None:
             # Named after the receiver's class (PosixPath.touch): match the method name here,
             # check that the receiver is a pathlib.Path in the hook.
-            hook = self._path_hooks.get(fullname.rpartition(".")[2])
+            hook = self._path_sig_hooks.get(fullname.rpartition(".")[2])
+        return hook
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        hook = self._function_hooks.get(fullname)
+        if hook is None and self._is_write_context_subclass(fullname):
+            hook = self._on_constructor
         return hook
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
@@ -207,11 +253,21 @@ class KittyFsPlugin(Plugin):
         elif isinstance(api, TypeChecker):
             module = api.tree.fullname
         else:  # not reachable with mypy's checker; stay silent rather than guess
-            return "", ModuleRole(None, False)
+            return "", _SILENT
         role = self._roles.get(module)
         if role is None:
             role = self._roles[module] = self._config.role_of(module)
         return module, role
+
+    def _is_write_context_subclass(self, fullname: str) -> bool:
+        """Whether ``fullname`` names a subclass of WriteContext (cached: asked for every call)."""
+        known = self._write_classes.get(fullname)
+        if known is None:
+            node = self.lookup_fully_qualified(fullname)
+            info = node.node if node is not None else None
+            known = isinstance(info, TypeInfo) and info.has_base(MINT_CLASS)
+            self._write_classes[fullname] = known
+        return known
 
     def _mint_message(self, what: str, module: str, advice: str) -> str:
         return (
@@ -219,27 +275,27 @@ class KittyFsPlugin(Plugin):
             f"or add the module to write_boundaries in {self._config.section}"
         )
 
-    def _write_hook(self, rule: WriteRule) -> Callable[[FunctionContext | MethodContext], Type]:
-        def hook(ctx: FunctionContext | MethodContext) -> Type:
-            _module, role = self._role(ctx.api)
+    # -- raw writes --------------------------------------------------------------------------
+
+    def _write_hook(self, rule: WriteRule) -> Callable[[SigContext], FunctionLike]:
+        def hook(ctx: SigContext) -> FunctionLike:
+            role = self._role(ctx.api)[1]
             if role.package is not None:
                 self._check_write(ctx, rule, role.package)
-            return ctx.default_return_type
+            return ctx.default_signature
 
         return hook
 
-    def _path_hook(self, rule: WriteRule) -> Callable[[MethodContext], Type]:
-        def hook(ctx: MethodContext) -> Type:
-            _module, role = self._role(ctx.api)
+    def _path_hook(self, rule: WriteRule) -> Callable[[MethodSigContext], FunctionLike]:
+        def hook(ctx: MethodSigContext) -> FunctionLike:
+            role = self._role(ctx.api)[1]
             if role.package is not None and _receiver_is_path(ctx.type):
                 self._check_write(ctx, rule, role.package)
-            return ctx.default_return_type
+            return ctx.default_signature
 
         return hook
 
-    def _check_write(
-        self, ctx: FunctionContext | MethodContext, rule: WriteRule, package: str
-    ) -> None:
+    def _check_write(self, ctx: SigContext, rule: WriteRule, package: str) -> None:
         detail: str | None = ""
         if rule.kind == "mode":
             detail = _mode_detail(ctx, rule)
@@ -251,11 +307,12 @@ class KittyFsPlugin(Plugin):
         read_instead = _READ_INSTEAD.get(detail)
         if read_instead is not None:
             remedy = f"{read_instead}; to write, {remedy}"
-        ctx.api.fail(
-            f'Raw filesystem write "{rule.api}"{detail} in guarded package "{package}"; {remedy}',
-            ctx.context,
-            code=WRITE,
+        message = (
+            f'Raw filesystem write "{rule.api}"{detail} in guarded package "{package}"; {remedy}'
         )
+        # Each item of an overloaded callee reports the same message; mypy keeps one
+        # of identical (line, message) errors.
+        ctx.api.fail(message, ctx.context, code=WRITE)
 
     # -- minting -----------------------------------------------------------------------------
 
@@ -278,10 +335,17 @@ class KittyFsPlugin(Plugin):
         if role.package is not None:
             # Refused at run time in every module, boundary or not: only write_boundary()
             # holds the mint token.
+            ret = get_proper_type(ctx.default_return_type)
+            name = ret.type.fullname if isinstance(ret, Instance) else MINT_CLASS
+            if name == MINT_CLASS:
+                what = "WriteContext constructed directly"
+                why = "the constructor refuses at run time"
+            else:
+                what = f'WriteContext subclass "{name}" constructed'
+                why = "a subclass can skip the mint check"
             ctx.api.fail(
-                f'WriteContext constructed directly in "{module}"; the constructor refuses at '
-                "run time: call kitty_fs.write_boundary(root, reason=...) in a write-boundary "
-                "module, or take the WriteContext as a parameter",
+                f'{what} in "{module}"; {why}: call kitty_fs.write_boundary(root, reason=...) '
+                "in a write-boundary module, or take the WriteContext as a parameter",
                 ctx.context,
                 code=MINT,
             )
