@@ -10,7 +10,8 @@ change of wording in the plugin fails these tests.
 The plugin run configures (see ``PLUGIN_SECTION``): guarded packages
 ``guarded_pkg`` and ``other_guarded``; write boundaries ``guarded_pkg.dispatch``
 (exact) and ``guarded_pkg.commands.*`` (glob). ``free_pkg`` and ``guarded_pkgx``
-are unguarded. ``PLAIN_CASES`` run without the plugin at all.
+are unguarded; ``guarded_pkg.legacy`` switches ``kitty-fs-write`` off the way a
+team would for a module not yet migrated. ``PLAIN_CASES`` run without the plugin.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from string import Template
 __all__ = ["PLAIN_CASES", "PLUGIN_CASES", "PLUGIN_SECTION", "Case", "Expected"]
 
 PLUGIN_SECTION = """\
+[mypy-guarded_pkg.legacy]
+disable_error_code = kitty-fs-write
+
 [kitty_fs.mypy_plugin]
 guarded_packages = guarded_pkg, other_guarded
 write_boundaries =
@@ -506,6 +510,19 @@ PLUGIN_CASES: list[Case] = [
             open("d")  # type: ignore[kitty-fs-write]  # E: Unused "type: ignore" comment  [unused-ignore]
         """,
     ),
+    _case(
+        "error_code_disabled_for_one_module",
+        "guarded_pkg.legacy",
+        """
+        import os
+
+        from kitty_fs import write_boundary
+
+        def migrate(root: str) -> None:
+            os.replace("a", "b")
+            write_boundary(root, reason="only kitty-fs-write is off here")  # E: WriteContext minted in "guarded_pkg.legacy", $MINTED  [kitty-fs-mint]
+        """,
+    ),
     # ----------------------------------------------------------------- accepted forms
     _case(
         "read_only_opens",
@@ -660,6 +677,24 @@ PLUGIN_CASES: list[Case] = [
             book.mkdir()
             when.replace(year=2000)
             return "a".replace("a", "b") + b"a".replace(b"a", b"b").decode()
+        """,
+    ),
+    _case(
+        "local_definitions_are_not_confused_with_rules",
+        "guarded_pkg.cases.locals",
+        """
+        from collections.abc import Callable
+
+        def outer() -> int:
+            class open:  # noqa: A001 - a local class named like a builtin
+                def __init__(self, path: str, mode: str) -> None: ...
+
+            def remove(path: str) -> int:
+                return len(path)
+
+            open("x", "w")
+            writer: Callable[[str], int] = remove
+            return remove("x") + writer("y")
         """,
     ),
     _case(
