@@ -87,6 +87,7 @@ _READ_INSTEAD: Final = {
 
 
 def _receiver_is_path(receiver: Type) -> bool:
+    """Whether a method's receiver is a ``pathlib.Path`` (an instance, or the class itself)."""
     typ = get_proper_type(receiver)
     if isinstance(typ, CallableType) and typ.is_type_obj():  # Path.write_text(p, ...)
         return typ.type_object().has_base(PATH_CLASS)
@@ -96,6 +97,7 @@ def _receiver_is_path(receiver: Type) -> bool:
 
 
 def _is_write_context(arg_types: list[list[Type]]) -> bool:
+    """Whether the first argument of a call is a WriteContext (or a subclass)."""
     if not arg_types or len(arg_types[0]) != 1:
         return False
     typ = get_proper_type(arg_types[0][0])
@@ -104,10 +106,10 @@ def _is_write_context(arg_types: list[list[Type]]) -> bool:
 
 _ABSENT: Final = "absent"
 _UNKNOWN: Final = "unknown"
-SigContext = FunctionSigContext | MethodSigContext
+_SigContext = FunctionSigContext | MethodSigContext
 
 
-def _argument(ctx: SigContext, name: str) -> Expression | Literal["absent", "unknown"]:
+def _argument(ctx: _SigContext, name: str) -> Expression | Literal["absent", "unknown"]:
     """The one expression passed for parameter ``name``, or whether it is absent or unknowable.
 
     Unknowable: the callee has no such parameter, or several actuals map to it.
@@ -139,7 +141,7 @@ def _str_literals(expr: Expression, api: CheckerPluginInterface) -> list[str] | 
     return None
 
 
-def _mode_detail(ctx: SigContext, rule: WriteRule) -> str | None:
+def _mode_detail(ctx: _SigContext, rule: WriteRule) -> str | None:
     """Why an opener call writes, or ``None`` when its mode is a read-only literal (or absent)."""
     found = _argument(ctx, rule.param)
     if found == _ABSENT:
@@ -157,7 +159,7 @@ def _flag_leaves(expr: Expression) -> list[Expression]:
     return [expr]
 
 
-def _flags_detail(ctx: SigContext, rule: WriteRule) -> str | None:
+def _flags_detail(ctx: _SigContext, rule: WriteRule) -> str | None:
     """Why an ``os.open`` call writes, or ``None`` when its flags are provably read-only."""
     found = _argument(ctx, rule.param)
     if not isinstance(found, Expression):
@@ -194,6 +196,7 @@ class KittyFsPlugin(Plugin):
             # CompileError makes mypy print the message and stop, like its own config errors.
             raise CompileError([f"error: kitty_fs.mypy_plugin: {exc}"]) from exc
         self._roles: dict[str, ModuleRole] = {}
+        # Class fullname -> derives from WriteContext; class hierarchies are fixed within a run.
         self._write_classes: dict[str, bool] = {MINT_CLASS: True}
         # Bound once, so that the per-call lookup is a single dict get.
         self._function_sig_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {
@@ -277,8 +280,8 @@ class KittyFsPlugin(Plugin):
 
     # -- raw writes --------------------------------------------------------------------------
 
-    def _write_hook(self, rule: WriteRule) -> Callable[[SigContext], FunctionLike]:
-        def hook(ctx: SigContext) -> FunctionLike:
+    def _write_hook(self, rule: WriteRule) -> Callable[[_SigContext], FunctionLike]:
+        def hook(ctx: _SigContext) -> FunctionLike:
             role = self._role(ctx.api)[1]
             if role.package is not None:
                 self._check_write(ctx, rule, role.package)
@@ -295,7 +298,7 @@ class KittyFsPlugin(Plugin):
 
         return hook
 
-    def _check_write(self, ctx: SigContext, rule: WriteRule, package: str) -> None:
+    def _check_write(self, ctx: _SigContext, rule: WriteRule, package: str) -> None:
         detail: str | None = ""
         if rule.kind == "mode":
             detail = _mode_detail(ctx, rule)
@@ -382,5 +385,5 @@ class KittyFsPlugin(Plugin):
 
 
 def plugin(version: str) -> type[Plugin]:
-    """mypy's entry point. The plugin relies on no version-specific API beyond mypy 1.x's."""
+    """mypy's entry point. Tested with mypy 2.4.1; the plugin API is experimental, so pin mypy."""
     return KittyFsPlugin
