@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 from sk_support import LEGACY_CONFIG, make_repo
 
+from kitty_fs import WriteContext, write_boundary
+from specify_cli.saas_reference import ReferenceServer
+from specify_cli.sync import Outbox, SyncSettings
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
@@ -35,3 +39,40 @@ def new_repo(tmp_path: Path) -> Callable[..., Path]:
         return make_repo(tmp_path / name, config=config, origin=origin)
 
     return make
+
+
+TOKEN = "test-token"
+
+
+@pytest.fixture
+def server() -> Iterator[ReferenceServer]:
+    """A reference SaaS on a loopback thread, offering the binding the legacy config stores."""
+    with ReferenceServer(token=TOKEN, binding_ref="bind-001") as srv:
+        yield srv
+
+
+@pytest.fixture
+def settings(server: ReferenceServer) -> SyncSettings:
+    """Sync enabled against ``server``, with short timeouts and backoff so fault tests are quick."""
+    return SyncSettings(
+        enabled=True,
+        server_url=server.url,
+        token=TOKEN,
+        timeout_s=2.0,
+        retries=2,
+        backoff_s=0.01,
+        backoff_max_s=0.05,
+        source="test",
+    )
+
+
+@pytest.fixture
+def state(state_home: Path) -> WriteContext:
+    """The state-directory side channel, as the dispatcher would hand it to a read command."""
+    return write_boundary(state_home, reason="test: state directory")
+
+
+@pytest.fixture
+def outbox(state: WriteContext) -> Iterator[Outbox]:
+    with Outbox.open(state) as box:
+        yield box

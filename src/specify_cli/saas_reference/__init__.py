@@ -43,8 +43,9 @@ Test-only admin endpoints (no token; loopback only):
 
 ``POST /_admin/config``
     set ``binding_ref``, ``mappings`` or any fault knob (``status``,
-    ``status_times``, ``garbage``, ``delay_s``, ``drop_batches``, ``stale``,
-    ``reject_types``; see ``Faults``); answers the resulting configuration.
+    ``status_times``, ``garbage``, ``delay_s``, ``drop_batches``, ``ack_delay_s``,
+    ``stall_after``, ``stale``, ``reject_types``; see ``Faults``); answers the
+    resulting configuration.
 ``GET /_admin/received``
     ``{"stored", "accepted", "duplicates", "batches", "requests",
     "event_ids": [...], "tracker_pushed": [...]}``.

@@ -30,8 +30,13 @@ class Faults:
     changed). ``garbage``: answer 200 with an HTML body. ``delay_s``: sleep
     before answering. ``drop_batches``: for the next N batch requests, store the
     events and then close the connection without answering (a "lost ack").
-    ``stale``: answer tracker requests that carry a ``binding_ref`` with 409 and
-    this code. ``reject_types``: reject events of these types.
+    ``ack_delay_s``: for batch requests, sleep after storing the events and
+    before answering (a window in which a killed client has delivered events
+    it never saw acknowledged). ``stall_after``: once this many events are
+    stored, hold the answer of the batch that reached it until the knob is
+    cleared (a deterministic moment to kill a client mid-push). ``stale``:
+    answer tracker requests that carry a ``binding_ref`` with 409 and this
+    code. ``reject_types``: reject events of these types.
     """
 
     status: int | None = None
@@ -39,6 +44,8 @@ class Faults:
     garbage: bool = False
     delay_s: float = 0.0
     drop_batches: int = 0
+    ack_delay_s: float = 0.0
+    stall_after: int | None = None
     stale: str | None = None
     reject_types: list[str] = attrs.Factory(list)
 
@@ -251,7 +258,18 @@ class _Handler(BaseHTTPRequestHandler):
         if len(events) > _MAX_BATCH:
             self._error(413, "batch_too_large", f"at most {_MAX_BATCH} events per batch")
             return
-        self._json(200, {"results": self._store(events)})
+        results = self._store(events)
+        ack_delay = self.state.faults.ack_delay_s
+        if ack_delay:
+            time.sleep(ack_delay)
+        while self._stalled():
+            time.sleep(0.01)
+        self._json(200, {"results": results})
+
+    def _stalled(self) -> bool:
+        with self.state.lock:
+            limit = self.state.faults.stall_after
+            return limit is not None and len(self.state.order) >= limit
 
     def _events_pull(self, _body: object) -> None:
         query = self._query()
@@ -430,7 +448,7 @@ class ReferenceServer:
             return list(self._state.order)
 
     def serve_forever(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.1)
+        self._httpd.serve_forever(poll_interval=0.02)
 
     def start(self) -> ReferenceServer:
         self._thread = threading.Thread(

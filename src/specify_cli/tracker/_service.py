@@ -46,6 +46,7 @@ __all__ = [
     "ApplyResult",
     "BindResult",
     "MappingListResult",
+    "TrackerReadResult",
     "TrackerService",
     "TrackerStatusResult",
     "TrackerSyncResult",
@@ -62,7 +63,13 @@ class _Common(TypedDict):
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class _ReadResult:
+class TrackerReadResult:
+    """What every read operation returns: the stored binding and any upgrade the server offers.
+
+    ``pending_binding_upgrade`` is the server's ``binding_ref`` when it differs
+    from the stored one (nothing was written; ``apply`` persists it).
+    """
+
     provider: str
     project_slug: str | None
     binding_ref: str
@@ -80,18 +87,18 @@ class _ReadResult:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class TrackerStatusResult(_ReadResult):
+class TrackerStatusResult(TrackerReadResult):
     state: str
     mappings: int
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class MappingListResult(_ReadResult):
+class MappingListResult(TrackerReadResult):
     mappings: tuple[Mapping[str, object], ...]
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class TrackerSyncResult(_ReadResult):
+class TrackerSyncResult(TrackerReadResult):
     operation: str
     pulled: tuple[Mapping[str, object], ...]
     pushed: int
