@@ -151,14 +151,17 @@ def load_settings(
     enabled = env.get("SPEC_KITTY_ENABLE_SAAS_SYNC", "").strip().lower() in _TRUE
     url = env.get("SPEC_KITTY_SAAS_URL") or None
     token = env.get("SPEC_KITTY_SAAS_TOKEN") or None
-    source = "env" if url or token else "none"
+    sources = ["env"] if url or token else []
     if url is None or token is None:
         stored, where = _read_auth_file(state, env)
-        if url is None and "server_url" in stored:
-            url, source = stored["server_url"], where
-        if token is None and "token" in stored:
-            token = stored["token"]
-            source = where if source == "none" else f"{source}+{where}"
+        from_file = (url is None and "server_url" in stored) or (
+            token is None and "token" in stored
+        )
+        url = url or stored.get("server_url")
+        token = token or stored.get("token")
+        if from_file:
+            sources.append(where)
+    source = "+".join(sources) or "none"
     return SyncSettings(
         enabled=enabled,
         server_url=_check_url(url, source) if url else None,
