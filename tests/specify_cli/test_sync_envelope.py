@@ -40,6 +40,18 @@ def test_event_ids_are_unique_ulids_sorted_by_time() -> None:
     assert max(first) < later  # a later millisecond sorts after
 
 
+def test_event_id_encodes_the_creation_millisecond() -> None:
+    before = time.time_ns() // 1_000_000
+    event_id = new_event_id()
+    after = time.time_ns() // 1_000_000
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    value = 0
+    for char in event_id:  # Crockford base32, 5 bits a digit, as the ULID spec reads it
+        value = value * 32 + alphabet.index(char)
+    assert value < 2**128
+    assert before <= value >> 80 <= after
+
+
 def test_timestamp_is_iso_utc() -> None:
     stamp = utc_timestamp()
     assert stamp.endswith("Z")

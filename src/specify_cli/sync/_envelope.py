@@ -10,28 +10,38 @@ machine never hand out the same value.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from specify_cli.errors import InvalidEvent
 
+if TYPE_CHECKING:
+    import json
+
 __all__ = ["ENVELOPE_VERSION", "Envelope", "EventDraft", "new_event_id", "utc_timestamp"]
 
 ENVELOPE_VERSION: Final = 1
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS: Final = tuple(a + b for a in _CROCKFORD for b in _CROCKFORD)
 _EVENT_TYPE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*([.:-][A-Za-z0-9_]+)*$")
 
 
 def new_event_id() -> str:
-    """A ULID: 48 bits of milliseconds since the epoch, 80 random bits, Crockford base32."""
+    """A ULID: 48 bits of milliseconds since the epoch, 80 random bits, Crockford base32.
+
+    The 128 bits are 26 base32 digits (the first holds 3 bits), written two at
+    a time from a 1024-entry table: the emitter makes one per event, and this is
+    about as fast as ``str(uuid4())``.
+    """
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 def utc_timestamp() -> str:
@@ -136,6 +146,15 @@ class Envelope:
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValueError("envelope field 'version' is not an integer")
         return cls(payload=payload, lamport=lamport, version=version, **values)
+
+
+@functools.cache
+def _encoder() -> json.JSONEncoder:
+    # One encoder for all envelopes: json.dumps with options builds a new one per call.
+    # Imported here: a command that never emits does not pay for json.
+    import json
+
+    return json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_refuse)
 
 
 def _refuse(value: object) -> object:
