@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -14,7 +15,15 @@ from hypothesis import strategies as st
 from sk_support import LEGACY_CONFIG, fingerprint, porcelain
 
 from kitty_fs import load_config, read_context, write_boundary
-from specify_cli.errors import InvalidConfig, StaleBinding, TrackerNotBound
+from specify_cli.errors import (
+    BadResponse,
+    InvalidConfig,
+    StaleBinding,
+    SyncDisabled,
+    SyncError,
+    TrackerNotBound,
+    Unauthenticated,
+)
 from specify_cli.saas_reference import STALE_CODES, ReferenceServer
 from specify_cli.sync import SyncSettings
 from specify_cli.tracker import (
@@ -289,3 +298,37 @@ def test_bind_a_fresh_project(new_repo: Callable[..., Path], settings: SyncSetti
         "display_label": "Demo",
         "workspace": "w1",
     }
+
+
+@pytest.mark.parametrize("operation", sorted(READS))
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("disabled", SyncDisabled),
+        ("unauthenticated", Unauthenticated),
+        ("garbage", BadResponse),
+        ("no-binding-ref", BadResponse),
+    ],
+)
+def test_sync_unavailable_reads_fail_clearly_and_write_nothing(
+    repo: Path,
+    server: ReferenceServer,
+    settings: SyncSettings,
+    operation: str,
+    fault: str,
+    error: type[SyncError],
+) -> None:
+    path = repo / ".kittify" / "config.yaml"
+    before = fingerprint(path)
+    if fault == "disabled":
+        settings = SyncSettings(enabled=False, server_url=None)
+    elif fault == "unauthenticated":
+        settings = attrs.evolve(settings, token="wrong")
+    elif fault == "garbage":
+        server.configure(garbage=True)
+    else:
+        server.configure(binding_ref="")
+    with pytest.raises(error) as info:
+        READS[operation](TrackerService(settings), repo)
+    assert info.value.exit_code == 6
+    assert fingerprint(path) == before
