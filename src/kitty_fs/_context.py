@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Final
 
 import attrs
 
@@ -24,9 +23,18 @@ from kitty_fs._paths import RelPath, confine
 
 __all__ = ["ReadContext", "WriteContext", "read_context", "write_boundary"]
 
-# Private: only write_boundary() holds it, so WriteContext(...) elsewhere fails at run time
-# (and the mypy plugin flags it at type-check time).
-_MINT_TOKEN: Final = object()
+
+@attrs.frozen(slots=True)
+class _Mint:
+    """Proof that ``write_boundary`` minted a ``WriteContext`` for ``root``.
+
+    Private: only ``write_boundary`` makes one, so ``WriteContext(...)`` elsewhere
+    fails at run time (and the mypy plugin flags it at type-check time). It is
+    bound to the root so that ``attrs.evolve(ctx, root=elsewhere)`` cannot carry
+    write authority over to a directory nobody granted it for.
+    """
+
+    root: Path
 
 
 def _absolute_root(root: str | os.PathLike[str]) -> Path:
@@ -55,7 +63,7 @@ class ReadContext:
         return False
 
     def path(self, rel: RelPath = ".") -> Path:
-        """The absolute, confined path of ``rel``; raises ``PathEscapeError`` if it leaves the root."""
+        """The absolute, confined path of ``rel``; ``PathEscapeError`` if it leaves the root."""
         return confine(self.root, rel)
 
     def relative(self, absolute: Path) -> str:
@@ -85,7 +93,7 @@ class ReadContext:
 
     def listdir(self, rel: RelPath = ".") -> list[str]:
         """Sorted entry names of a directory below the root."""
-        return sorted(os.listdir(self.path(rel)))
+        return sorted(entry.name for entry in self.path(rel).iterdir())
 
     def read_only(self) -> ReadContext:
         """A plain ``ReadContext`` on the same root: giving up authority is always allowed."""
@@ -96,14 +104,21 @@ class ReadContext:
 class WriteContext(ReadContext):
     """Permission to read *and write* below ``root``. Mint it with ``write_boundary``."""
 
-    _token: object = attrs.field(repr=False, eq=False, alias="_token")
+    _token: object = attrs.field(default=None, repr=False, eq=False, alias="_token")
 
     @_token.validator
     def _check_token(self, _attribute: object, value: object) -> None:
-        if value is not _MINT_TOKEN:
+        # attrs runs validators after every field is set, so self.root is the converted root.
+        if not isinstance(value, _Mint):
             raise MintError(
                 "WriteContext constructed directly",
                 hint="mint it with kitty_fs.write_boundary(root, reason=...) at a write boundary",
+            )
+        if value.root != self.root:
+            raise MintError(
+                f"WriteContext minted for {value.root} cannot be re-rooted at {self.root}",
+                path=self.root,
+                hint="call kitty_fs.write_boundary for the other root at a write boundary",
             )
 
     @property
@@ -118,14 +133,24 @@ class WriteContext(ReadContext):
         return self.write_bytes(rel, text.encode(encoding))
 
     def remove(self, rel: RelPath, *, missing_ok: bool = False) -> None:
-        target = self.path(rel)
+        """Remove the file, symlink or empty directory ``rel``.
+
+        A symlink is removed itself, never the file it points to (as ``os.remove``
+        does): following it would delete a file under another name.
+        """
+        target = confine(self.root, rel, follow_symlinks=False)
         if target == self.root:
             raise KittyFsError("refusing to remove the context root", path=target)
-        mode = target.lstat().st_mode if target.exists() else None
-        if mode is not None and stat.S_ISDIR(mode):
+        try:
+            mode = target.lstat().st_mode
+        except FileNotFoundError:
+            if missing_ok:
+                return
+            raise
+        if stat.S_ISDIR(mode):
             target.rmdir()
         else:
-            target.unlink(missing_ok=missing_ok)
+            target.unlink()
 
     def mkdir(self, rel: RelPath, *, parents: bool = True, exist_ok: bool = True) -> Path:
         target = self.path(rel)
@@ -145,4 +170,5 @@ def write_boundary(root: str | os.PathLike[str], *, reason: str) -> WriteContext
     ``init`` or ``tracker bind``); the mypy plugin reports any other call site.
     ``reason`` names the command, and shows in logs and guard messages.
     """
-    return WriteContext(root, reason, _token=_MINT_TOKEN)
+    absolute = _absolute_root(root)
+    return WriteContext(absolute, reason, _token=_Mint(absolute))
