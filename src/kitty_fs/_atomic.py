@@ -15,6 +15,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +25,13 @@ import filelock
 
 from kitty_fs._errors import KittyFsError
 
-__all__ = ["atomic_write_bytes", "find_git_dir", "locked", "scratch_dir_for"]
+__all__ = [
+    "atomic_write_bytes",
+    "find_git_dir",
+    "locked",
+    "scratch_dir_for",
+    "temp_prefix_for",
+]
 
 _SCRATCH = "kitty-fs"
 _LOCK_TIMEOUT_S = 30.0
@@ -89,7 +96,7 @@ def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
         lock.acquire()
     except filelock.Timeout as exc:
         raise KittyFsError(
-            f"timed out after {timeout:.0f}s waiting for the write lock on {target}",
+            f"timed out after {timeout:g}s waiting for the write lock on {target}",
             path=target,
             hint="another kitty-fs writer holds it; retry when it has finished",
         ) from exc
@@ -99,13 +106,18 @@ def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
         lock.release()
 
 
+def temp_prefix_for(target: Path) -> str:
+    """The name prefix of ``target``'s temp files (a killed writer's leftovers carry it)."""
+    return f".{target.name}.{_key(target)}.tmp"
+
+
 def _sweep_stale_temps(folder: Path, prefix: str) -> None:
     # Temp files of a writer killed mid-save; callers hold the lock, so none is live.
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
             if entry.name.startswith(prefix):
                 with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+                    Path(entry.path).unlink()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -119,12 +131,35 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _open_temp(folder: Path, prefix: str, mode: int | None) -> tuple[int, Path]:
+    """Create a fresh temp file in ``folder``; ``mode=None`` means "as a new file would be".
+
+    Not ``tempfile.mkstemp``: it creates files 0600, and learning the umask to
+    undo that means setting it (``os.umask`` is process-wide, so another thread
+    could create a world-writable file in between). Passing 0666 to ``open``
+    lets the kernel apply the umask itself.
+    """
+    for _attempt in range(100):
+        candidate = folder / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            fd = os.open(
+                candidate,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
+                0o666 if mode is None else 0o600,
+            )
+        except FileExistsError:
+            continue
+        return fd, candidate
+    raise FileExistsError(errno.EEXIST, "no free temp file name", os.fspath(folder))
+
+
 def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
     """Replace ``target`` with ``data`` so readers see the old or the new bytes, never a mix.
 
     Returns ``False`` without touching the file (mtime included) when it already
-    holds ``data``. Keeps the file's permission bits. ``lock=False`` is for
-    callers that already hold ``locked(target)``.
+    holds ``data``. Keeps the file's permission bits (and owner, where allowed);
+    a new file gets the umask's default. ``lock=False`` is for callers that
+    already hold ``locked(target)``.
     """
     if lock:
         with locked(target):
@@ -139,27 +174,28 @@ def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
         ) from exc
     if current == data:
         return False
-    if current is not None:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    old = target.stat() if current is not None else None
 
     scratch = scratch_dir_for(target) or target.parent
-    prefix = f".{target.name}.{_key(target)}.tmp"
+    prefix = temp_prefix_for(target)
     _sweep_stale_temps(scratch, prefix)
-    fd, tmp_name = tempfile.mkstemp(prefix=prefix, dir=scratch)
+    fd, tmp = _open_temp(scratch, prefix, None if old is None else stat.S_IMODE(old.st_mode))
     try:
         with os.fdopen(fd, "wb") as handle:
+            if old is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    # Root saving a user's config must not leave it root-owned; a user
+                    # may at least keep the group. Where chown is refused, so be it.
+                    with contextlib.suppress(PermissionError):
+                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
+        tmp.replace(target)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
+            tmp.unlink()
         raise
     _fsync_dir(target.parent)
     return True
