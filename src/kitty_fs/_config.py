@@ -9,28 +9,47 @@ under mypy) and changes one top-level section:
 * it splices the new text of that one section into the original text, so every
   other section keeps its exact bytes, and ruamel.yaml's round trip keeps the
   comments, key order and quoting of the section it changes;
+* before writing it parses the result again and checks that it holds exactly
+  the intended data: if the splice cannot be done faithfully (unusual layouts
+  such as a top-level flow mapping) it falls back to ruamel's dump of the whole
+  document, and if that is not faithful either it writes nothing;
 * an unchanged section writes nothing (the mtime stays);
 * a file that does not parse is never overwritten; the error names file and line.
 """
 
 from __future__ import annotations
 
+import datetime
+import errno
 import io
+import itertools
 import os
+import re
+import stat
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Set
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Final
 
 import attrs
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 
 from kitty_fs._atomic import atomic_write_bytes, locked
 from kitty_fs._context import ReadContext, WriteContext
 from kitty_fs._errors import (
+    ConfigError,
     ConfigFileError,
     ConfigParseError,
     ConfigSchemaError,
@@ -38,35 +57,106 @@ from kitty_fs._errors import (
 )
 from kitty_fs._paths import RelPath
 
-__all__ = ["CONFIG_PATH", "MAX_CONFIG_BYTES", "ConfigView", "load_config", "save_config"]
+__all__ = [
+    "CONFIG_PATH",
+    "MAX_CONFIG_BYTES",
+    "MAX_EXPANDED_NODES",
+    "MAX_NESTING",
+    "ConfigView",
+    "load_config",
+    "save_config",
+]
 
 CONFIG_PATH: Final = ".kittify/config.yaml"
 MAX_CONFIG_BYTES: Final = 1024 * 1024
 # A document expanding to more nodes than this through aliases is an alias bomb.
 MAX_EXPANDED_NODES: Final = 100_000
+# ruamel composes and constructs recursively; far below the interpreter's limit.
+MAX_NESTING: Final = 50
 _BOM: Final = "\ufeff"
-_PARSE_HINT = "fix the YAML by hand (nothing was written), or restore it with `git checkout -- {rel}`"
+_PARSE_HINT = (
+    "fix the YAML by hand (nothing was written), or restore it with `git checkout -- {rel}`"
+)
+# YAML 1.2 line breaks, exactly as ruamel counts lines for its marks. str.splitlines
+# would also split at \x0c, \x1c, \x85, \u2028... and put every later line number off.
+_LINE_BREAK: Final = re.compile(r"\r\n|\n|\r")
+# Characters YAML 1.1 took for line breaks (NEL, LS, PS); see _to_node.
+_NEL_LIKE: Final = frozenset("\x85\u2028\u2029")
+
+
+# --- plain values: the view, and strict comparison -------------------------------------------
 
 
 def _freeze(value: object) -> object:
+    """``value`` as immutable plain Python: mappings as read-only proxies, lists as tuples."""
     if isinstance(value, Mapping):
         return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(_freeze(v) for v in value)
+    if isinstance(value, Set):
+        return frozenset(_freeze(v) for v in value)
+    if isinstance(value, TaggedScalar):  # a scalar with an application tag (`!foo bar`)
+        return str(value.value)
+    if isinstance(value, bool | ScalarBoolean):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)  # drop ruamel's ScalarInt subclasses (they carry mutable attributes)
+    if isinstance(value, float):
+        return float(value)
     if isinstance(value, str):
         return str(value)  # drop ruamel's ScalarString subclasses
     return value
 
 
 def _plain(value: object) -> object:
-    """ruamel nodes as plain dicts/lists, for equality checks."""
+    """``value`` in a form where ``==`` means "the same YAML data".
+
+    Scalars carry their kind, because Python says ``True == 1 == 1.0`` and a
+    save that turns ``1`` into ``true`` must not be taken for a no-op.
+    """
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {repr(_plain(k)): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return ["seq", *(_plain(v) for v in value)]
+    if isinstance(value, Set):
+        return ("set", frozenset(repr(_plain(v)) for v in value))
+    if isinstance(value, TaggedScalar):
+        return ("tagged", str(value.tag), str(value.value))
+    if isinstance(value, bool | ScalarBoolean):
+        return ("bool", bool(value))
+    if isinstance(value, int):
+        return ("int", int(value))
+    if isinstance(value, float):
+        return ("float", repr(float(value)))  # repr: nan equals nan, -0.0 differs from 0.0
     if isinstance(value, str):
-        return str(value)
-    return value
+        return ("str", str(value))
+    if value is None:
+        return ("null",)
+    return (type(value).__name__, value)
+
+
+_SCALARS: Final = (type(None), bool, int, float, str, datetime.date)
+
+
+def _check_value(value: object, where: str) -> None:
+    """Refuse what a config cannot hold before anything is locked or written."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                kind = type(key).__name__
+                raise TypeError(f"config key {where}.{key!r} must be a str, not {kind}")
+            _check_value(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(item, f"{where}[{index}]")
+    elif not isinstance(value, _SCALARS):
+        raise TypeError(
+            f"config value {where} has type {type(value).__name__}; use str, int, float, bool, "
+            "None, a date, a list or a mapping"
+        )
+
+
+# --- the view --------------------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True)
@@ -104,12 +194,24 @@ def _wrong_type(path: Path, name: str, value: object) -> ConfigSchemaError:
     )
 
 
+# --- reading and parsing ---------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class _Layout:
+    """What the splice needs to know about a text, from ruamel's event stream."""
+
+    keys: tuple[tuple[int, str], ...]  # (line, name) of each top-level key, in order
+    protected: frozenset[int]  # lines inside a multi-line scalar: content, never comment
+
+
 @attrs.frozen(slots=True)
 class _Parsed:
-    text: str
+    text: str  # without the BOM
     bom: bool
     doc: CommentedMap
     indent: tuple[int, int, int]
+    newline: str
 
 
 def _yaml(indent: tuple[int, int, int] = (2, 2, 0)) -> YAML:
@@ -121,12 +223,35 @@ def _yaml(indent: tuple[int, int, int] = (2, 2, 0)) -> YAML:
     return yaml
 
 
+def _split_lines(text: str) -> list[str]:
+    """``text`` split after each YAML line break, keeping the breaks."""
+    lines: list[str] = []
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def _newline(text: str) -> str:
+    match = _LINE_BREAK.search(text)
+    return match.group() if match else "\n"
+
+
+def _is_filler(line: str) -> bool:
+    """A blank or comment-only line (unless it lies inside a multi-line scalar)."""
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
 def _guess_indent(text: str) -> tuple[int, int, int]:
     """Mapping indent, sequence indent and dash offset as most of the file writes them."""
     mapping_steps: Counter[int] = Counter()
     dash_offsets: Counter[int] = Counter()
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for prev, line in zip(lines, lines[1:], strict=False):
+    lines = [line for line in _split_lines(text) if not _is_filler(line)]
+    for prev, line in itertools.pairwise(lines):
         stripped = line.lstrip(" ")
         depth = len(line) - len(stripped)
         prev_depth = len(prev) - len(prev.lstrip(" "))
@@ -139,6 +264,164 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
     mapping = mapping_steps.most_common(1)[0][0] if mapping_steps else 2
     offset = dash_offsets.most_common(1)[0][0] if dash_offsets else 0
     return mapping, max(mapping, offset + 2), offset
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Cheap upper bound on nesting: flow brackets plus block indentation.
+
+    Block nesting needs more indentation (or another ``- ``/``? `` prefix) per
+    level, so nesting depth is at most the bracket count plus the longest
+    prefix of those characters. Ordinary configs stay far below the limit and
+    skip the exact (as costly as a parse) check.
+    """
+    bound = text.count("[") + text.count("{")
+    for line in _split_lines(text):
+        bound_line = len(line) - len(line.lstrip(" -?:"))
+        if bound + bound_line >= MAX_NESTING:
+            return True
+    return False
+
+
+def _layout(yaml: YAML, text: str, path: Path) -> _Layout:
+    """One pass over ruamel's events: nesting check, top-level key lines, multi-line scalars.
+
+    The event parser is a state machine, so it cannot overflow the stack on a
+    hostile ``[[[[...`` file the way composing it would.
+    """
+    depth = 0
+    expect_key = False
+    keys: list[tuple[int, str]] = []
+    protected: set[int] = set()
+    for event in yaml.parse(text):
+        if isinstance(event, NodeEvent) and depth == 1:
+            if expect_key:
+                name = event.value if isinstance(event, ScalarEvent) else "?"
+                keys.append((event.start_mark.line, str(name)))
+            expect_key = not expect_key
+        if isinstance(event, ScalarEvent) and event.end_mark.line > event.start_mark.line:
+            last = event.end_mark.line if event.end_mark.column else event.end_mark.line - 1
+            protected.update(range(event.start_mark.line + 1, last + 1))
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth == 1:
+                expect_key = True
+            if depth > MAX_NESTING:
+                line = event.start_mark.line + 1
+                raise ConfigParseError(
+                    f"{path}:{line}: nested more than {MAX_NESTING} levels deep",
+                    path=path,
+                    line=line,
+                    hint="a config nests a few levels; check what wrote it (nothing was written)",
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return _Layout(keys=tuple(keys), protected=frozenset(protected))
+
+
+def _file_error(action: str, path: Path, exc: OSError) -> ConfigFileError:
+    """An ``OSError`` as a one-line error naming the config (and the other file, if any)."""
+    detail = exc.strerror or str(exc)
+    other = exc.filename
+    if other is not None and os.fsdecode(other) != os.fspath(path):
+        detail = f"{detail}: {os.fsdecode(other)}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        hint = "make the file and its directory writable (or readable); nothing was changed"
+    elif exc.errno == errno.EROFS:
+        hint = "the filesystem is mounted read-only; nothing was changed"
+    elif exc.errno == errno.ENOSPC:
+        hint = "free some disk space; nothing was changed"
+    else:
+        hint = "fix the cause and retry; nothing was changed"
+    return ConfigFileError(f"cannot {action} {path}: {detail}", path=path, hint=hint)
+
+
+def _read_raw(path: Path, rel: str) -> bytes | None:
+    """The file's bytes, ``None`` when it does not exist; refuses anything but a small file."""
+    hint = f"replace {rel} with a regular file (nothing was written)"
+    try:
+        # O_NONBLOCK: a FIFO must not hang us; O_NOFOLLOW: ``path`` is resolved, so
+        # a link here appeared since (or is a loop) and is not followed.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _file_error("read", path, exc) from exc
+    try:
+        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+        if kind == stat.S_IFDIR:
+            raise ConfigFileError(f"{path} is a directory, not a config file", path=path, hint=hint)
+        if kind != stat.S_IFREG:
+            raise ConfigFileError(f"{path} is not a regular file", path=path, hint=hint)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise _file_error("read", path, exc) from exc
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigFileError(
+            f"{path} is over the {MAX_CONFIG_BYTES}-byte limit for a config file",
+            path=path,
+            hint="a spec-kitty config is a few KiB; check what wrote there (nothing was written)",
+        )
+    return raw
+
+
+def _parse_error(path: Path, rel: str, problem: str, line: int | None) -> ConfigParseError:
+    where = f"{path}:{line}" if line else str(path)
+    return ConfigParseError(
+        f"{where}: {problem}", path=path, line=line, hint=_PARSE_HINT.format(rel=rel)
+    )
+
+
+def _parse(path: Path, rel: str, raw: bytes, *, layout: bool = False) -> tuple[_Parsed, _Layout]:
+    """Decode and parse ``raw``; with ``layout`` also map the text for a splice."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _parse_error(
+            path, rel, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line
+        ) from exc
+    bom = text.startswith(_BOM)
+    if bom:
+        text = text[1:]
+    indent = _guess_indent(text)
+    yaml = _yaml(indent)
+    shape = _Layout(keys=(), protected=frozenset())
+    try:
+        if layout or _may_nest_deeply(text):
+            shape = _layout(yaml, text, path)
+        doc = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise _parse_error(path, rel, problem, mark.line + 1 if mark else None) from exc
+    except ReaderError as exc:  # a character YAML does not allow
+        at = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise _parse_error(path, rel, f"character {shown} is not allowed in YAML", at) from exc
+    except YAMLError as exc:
+        raise _parse_error(path, rel, str(exc), None) from exc
+    except RecursionError as exc:  # backstop for the nesting check
+        raise _parse_error(path, rel, "nested too deeply", None) from exc
+    if doc is None:
+        doc = CommentedMap()
+    if not isinstance(doc, CommentedMap):
+        raise ConfigSchemaError(
+            f"{path}: the document must be a mapping of sections, found {type(doc).__name__}",
+            path=path,
+            hint="start the file with `project:` / `tracker:` sections (nothing was written)",
+        )
+    if _expanded_size(doc, {}) > MAX_EXPANDED_NODES:
+        raise ConfigParseError(
+            f"{path}: aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)",
+            path=path,
+            hint="remove the repeated anchors/aliases (nothing was written)",
+        )
+    parsed = _Parsed(text=text, bom=bom, doc=doc, indent=indent, newline=_newline(text))
+    return parsed, shape
 
 
 def _expanded_size(node: object, memo: dict[int, int]) -> int:
@@ -159,81 +442,12 @@ def _expanded_size(node: object, memo: dict[int, int]) -> int:
     return total
 
 
-def _read_raw(path: Path, rel: str) -> bytes | None:
-    hint = f"replace {rel} with a regular file (nothing was written)"
-    if path.is_dir():
-        raise ConfigFileError(f"{path} is a directory, not a config file", path=path, hint=hint)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return None
-    if size > MAX_CONFIG_BYTES:
-        raise ConfigFileError(
-            f"{path} is {size} bytes, over the {MAX_CONFIG_BYTES}-byte limit for a config file",
-            path=path,
-            hint="a spec-kitty config is a few KiB; check what wrote there",
-        )
-    try:
-        return path.read_bytes()
-    except PermissionError as exc:
-        raise ConfigFileError(
-            f"{path} is not readable", path=path, hint="fix its permissions"
-        ) from exc
-
-
-def _parse(path: Path, rel: str, raw: bytes) -> _Parsed:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigParseError(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            path=path,
-            line=line,
-            hint=_PARSE_HINT.format(rel=rel),
-        ) from exc
-    bom = text.startswith(_BOM)
-    if bom:
-        text = text[1:]
-    indent = _guess_indent(text)
-    try:
-        doc = _yaml(indent).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        where = f"{path}:{line}" if line else str(path)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigParseError(
-            f"{where}: {problem}", path=path, line=line, hint=_PARSE_HINT.format(rel=rel)
-        ) from exc
-    except YAMLError as exc:
-        raise ConfigParseError(
-            f"{path}: {exc}", path=path, hint=_PARSE_HINT.format(rel=rel)
-        ) from exc
-    if doc is None:
-        doc = CommentedMap()
-    if not isinstance(doc, CommentedMap):
-        raise ConfigSchemaError(
-            f"{path}: the document must be a mapping of sections, found {type(doc).__name__}",
-            path=path,
-            hint="start the file with `project:` / `tracker:` sections (nothing was written)",
-        )
-    if _expanded_size(doc, {}) > MAX_EXPANDED_NODES:
-        raise ConfigParseError(
-            f"{path}: aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)",
-            path=path,
-            hint="remove the repeated anchors/aliases (nothing was written)",
-        )
-    return _Parsed(text=text, bom=bom, doc=doc, indent=indent)
-
-
 def _config_path(ctx: ReadContext, rel: RelPath) -> Path:
-    rel_text = os.fspath(rel)
-    lexical = ctx.root / rel_text
+    lexical = ctx.root / os.fspath(rel)
     path = ctx.path(rel)
     if lexical.is_symlink() and not path.exists():
         raise ConfigFileError(
-            f"{lexical} is a dangling symlink (to {os.readlink(lexical)})",
+            f"{lexical} is a dangling or looping symlink (to {lexical.readlink()})",
             path=lexical,
             hint=f"remove the link or point it at a real file inside {ctx.root}",
         )
@@ -246,20 +460,28 @@ def load_config(ctx: ReadContext, rel: RelPath = CONFIG_PATH) -> ConfigView:
     raw = _read_raw(path, os.fspath(rel))
     if raw is None:
         return ConfigView(path=path, exists=False, data=MappingProxyType({}))
-    parsed = _parse(path, os.fspath(rel), raw)
+    parsed, _shape = _parse(path, os.fspath(rel), raw)
     frozen = _freeze(parsed.doc)
     assert isinstance(frozen, Mapping)
     return ConfigView(path=path, exists=True, data=frozen)
 
 
+# --- changing one section --------------------------------------------------------------------
+
+
 def _to_node(value: object) -> object:
+    """A plain value as ruamel nodes, ready to dump."""
     if isinstance(value, Mapping):
         node = CommentedMap()
         for k, v in value.items():
-            node[k] = _to_node(v)
+            node[_to_node(k)] = _to_node(v)
         return node
     if isinstance(value, list | tuple):
         return CommentedSeq(_to_node(v) for v in value)
+    if isinstance(value, str) and not isinstance(value, ScalarString) and _NEL_LIKE & set(value):
+        # ruamel's emitter takes these for line breaks in plain and single-quoted style and
+        # the text reads back changed; double quotes escape them (\N, \L, \P).
+        return DoubleQuotedScalarString(value)
     return value
 
 
@@ -272,9 +494,34 @@ def _assign(target: CommentedMap, key: str, value: object) -> None:
         for k, v in value.items():
             _assign(current, str(k), v)
         return
-    if _plain(current) == _plain(value) and key in target:
+    if key in target and _plain(current) == _plain(value):
         return
-    target[key] = _to_node(value)
+    if isinstance(value, list | tuple) and isinstance(current, CommentedSeq):
+        _assign_items(current, value)
+        return
+    if key in target:
+        target[key] = _to_node(value)
+    else:
+        target[_to_node(key)] = _to_node(value)
+
+
+def _assign_items(target: CommentedSeq, values: list[object] | tuple[object, ...]) -> None:
+    """Make ``target`` hold ``values``, keeping the items (quotes, comments) that stay equal."""
+    for index, value in enumerate(values):
+        if index >= len(target):
+            target.append(_to_node(value))
+            continue
+        current = target[index]
+        if _plain(current) == _plain(value):
+            continue
+        if isinstance(value, Mapping) and isinstance(current, CommentedMap):
+            for stale in [k for k in current if k not in value]:
+                del current[stale]
+            for k, v in value.items():
+                _assign(current, str(k), v)
+        else:
+            target[index] = _to_node(value)
+    del target[len(values) :]
 
 
 @attrs.frozen(slots=True)
@@ -284,59 +531,109 @@ class _Span:
     next_start: int  # the next top-level key's line (or the line count)
 
 
-def _top_level_spans(text: str, doc: CommentedMap) -> dict[str, _Span]:
-    """Where each top-level key's block lies in ``text``, by line.
+def _spans(lines: list[str], shape: _Layout) -> dict[str, _Span]:
+    """Where each top-level key's block lies, by line.
 
     Comment and blank lines that close a block (``end`` to ``next_start``) are
     not part of it: they read as the header of whatever follows, so they stay
     where they are when the block before them is rewritten or grows.
     """
-    lines = text.splitlines()
-    starts = sorted((doc.lc.key(k)[0], str(k)) for k in doc)
+    starts = sorted(shape.keys)
     spans: dict[str, _Span] = {}
     for index, (line, key) in enumerate(starts):
         next_start = starts[index + 1][0] if index + 1 < len(starts) else len(lines)
         end = next_start
-        while end > line + 1 and (
-            not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")
-        ):
+        while end > line + 1 and end - 1 not in shape.protected and _is_filler(lines[end - 1]):
             end -= 1
         spans[key] = _Span(line, end, next_start)
     return spans
 
 
-def _without_run(block: list[str], run: list[str]) -> list[str]:
-    """``block`` minus the first occurrence of the consecutive lines ``run``."""
+def _without_run(block: list[str], run: list[str], protected: Collection[int]) -> list[str]:
+    """``block`` minus the last occurrence of the filler lines ``run`` outside any scalar.
+
+    ruamel hangs the comments that close a section on its last node and dumps
+    them after it, so the block carries a copy of lines that stay in place in
+    the original. Only the last occurrence can be that copy (keys added since
+    come after it, and carry no comments); lines inside a block scalar are
+    content, never a copy.
+    """
     if not run:
         return block
-    for index in range(len(block) - len(run) + 1):
-        if block[index : index + len(run)] == run:
+    wanted = [line.rstrip() for line in run]
+    for index in range(len(block) - len(run), -1, -1):
+        window = range(index, index + len(run))
+        if any(i in protected for i in window):
+            continue
+        if [block[i].rstrip() for i in window] == wanted:
             return block[:index] + block[index + len(run) :]
     return block
 
 
-def _render(parsed: _Parsed, old_spans: Mapping[str, _Span], section: str) -> str:
-    """The new file text: the original with only ``section``'s block replaced."""
+def _with_newline(lines: list[str], newline: str) -> list[str]:
+    if newline == "\n":
+        return lines
+    return [line[:-1] + newline if line.endswith("\n") else line for line in lines]
+
+
+def _dump(parsed: _Parsed) -> str:
     buffer = io.StringIO()
     _yaml(parsed.indent).dump(parsed.doc, buffer)
-    dumped = buffer.getvalue()
-    new_lines = dumped.splitlines(keepends=True)
-    new_span = _top_level_spans(dumped, _yaml(parsed.indent).load(dumped))[section]
-    block = new_lines[new_span.start : new_span.next_start]
+    return buffer.getvalue()
 
-    old_lines = parsed.text.splitlines(keepends=True)
-    if old_lines and not old_lines[-1].endswith("\n"):
-        old_lines[-1] += "\n"
-    old = old_spans.get(section)
+
+def _splice(parsed: _Parsed, old_shape: _Layout, section: str, path: Path) -> str | None:
+    """The new file text: the original with only ``section``'s block replaced."""
+    dumped = _dump(parsed)
+    new_lines = _split_lines(dumped)
+    new_shape = _layout(_yaml(parsed.indent), dumped, path)
+    new_span = _spans(new_lines, new_shape).get(section)
+    if new_span is None:  # a key the event stream names differently (complex keys...)
+        return None
+    block = new_lines[new_span.start : new_span.next_start]
+    protected = {i - new_span.start for i in new_shape.protected}
+
+    old_lines = _split_lines(parsed.text)
+    if old_lines and not old_lines[-1].endswith(("\n", "\r")):
+        old_lines[-1] += parsed.newline
+    old = _spans(old_lines, old_shape).get(section)
+    if old is not None:
+        # ruamel carries the closing comments inside the block (after the last value);
+        # they stay in place in the original text, so drop their copy from the block.
+        block = _without_run(block, old_lines[old.end : old.next_start], protected)
+    while block and len(block) - 1 not in protected and _is_filler(block[-1]):
+        block.pop()
+    block = _with_newline(block, parsed.newline)
     if old is None:
         return "".join(old_lines + block)
-    # ruamel carries the closing comments inside the block (after the last value);
-    # they stay in place in the original text, so drop their copy from the block.
-    block = _without_run(block, old_lines[old.end : old.next_start])
-    while block and (not block[-1].strip() or block[-1].lstrip().startswith("#")):
-        block.pop()
     old_lines[old.start : old.end] = block
     return "".join(old_lines)
+
+
+def _faithful(text: str, expected: object) -> bool:
+    """Does ``text`` parse to exactly ``expected`` (a ``_plain`` document)?"""
+    try:
+        return _plain(_yaml().load(text)) == expected
+    except Exception:  # any failure to read it back means "not faithful"
+        return False
+
+
+def _render(parsed: _Parsed, old_shape: _Layout, section: str, path: Path) -> str:
+    """The text to write, checked to parse back to the intended document."""
+    expected = _plain(parsed.doc)
+    spliced = _splice(parsed, old_shape, section, path)
+    if spliced is not None and _faithful(spliced, expected):
+        return spliced
+    # The splice lost something (a layout it cannot cut cleanly): take ruamel's dump of the
+    # whole document. Other sections may change format then, but never content.
+    dumped = "".join(_with_newline(_split_lines(_dump(parsed)), parsed.newline))
+    if _faithful(dumped, expected):
+        return dumped
+    raise ConfigError(
+        f"{path}: cannot write section '{section}' so that it reads back as saved",
+        path=path,
+        hint="nothing was written; please report this file's layout as a kitty_fs bug",
+    )
 
 
 def save_config(
@@ -352,44 +649,48 @@ def save_config(
     Keys of ``section`` not named are left as they are on disk *at the time of
     the save* (re-read under the lock), so concurrent writers of different keys
     compose. A nested mapping value replaces the nested mapping, keeping the
-    comments of the keys that stay.
+    comments of the keys that stay. Values must be str, int, float, bool, None,
+    dates, lists or str-keyed mappings of those (``TypeError`` otherwise).
+
+    Raises ``ConfigParseError`` / ``ConfigSchemaError`` when the file on disk is
+    not a usable config, ``ConfigFileError`` when it cannot be read or replaced;
+    in every case the file is left as it was.
     """
+    _check_value(dict(changes), section)
     path = _config_path(ctx, rel)
     rel_text = os.fspath(rel)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         with locked(path):
             raw = _read_raw(path, rel_text)
-            parsed = _parse(path, rel_text, raw if raw is not None else b"")
+            if raw is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            parsed, shape = _parse(path, rel_text, raw or b"", layout=True)
             doc = parsed.doc
             existing = doc.get(section)
             if existing is not None and not isinstance(existing, CommentedMap):
                 raise _wrong_type(path, section, existing)
             before = _plain(existing)
-            old_spans = _top_level_spans(parsed.text, doc)
+            others = {str(k): _plain(v) for k, v in doc.items() if k != section}
             if existing is None:
                 existing = CommentedMap()
-                doc[section] = existing
+                doc[section if section in doc else _to_node(section)] = existing
             for key in remove:
                 existing.pop(key, None)
             for key, value in changes.items():
                 _assign(existing, key, value)
-            if _plain(existing) == before:
+            if _plain(existing) == before or (before == ("null",) and not existing):
                 return False
-            text = _render(parsed, old_spans, section)
+            if {str(k): _plain(v) for k, v in doc.items() if k != section} != others:
+                raise ConfigSchemaError(
+                    f"{path}: section '{section}' shares YAML anchors with other sections, "
+                    "so saving it would change them too",
+                    path=path,
+                    hint=f"replace the aliases (*name) in or to '{section}' by plain values",
+                )
+            text = _render(parsed, shape, section, path)
             data = (_BOM + text if parsed.bom else text).encode("utf-8")
             return atomic_write_bytes(path, data, lock=False)
     except KittyFsError:
         raise
-    except PermissionError as exc:
-        raise ConfigFileError(
-            f"cannot write {path}: permission denied ({exc.strerror})",
-            path=path,
-            hint="make the file and its directory writable; the config was left as it was",
-        ) from exc
     except OSError as exc:
-        raise ConfigFileError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            path=path,
-            hint="the config was left as it was; fix the cause and retry",
-        ) from exc
+        raise _file_error("write", path, exc) from exc
