@@ -18,6 +18,7 @@ from kitty_fs._errors import (
     PathEscapeError,
     WriteViolation,
 )
+from kitty_fs._guard import GuardScope, Violation, read_scope
 
 __all__ = [
     "CONFIG_PATH",
@@ -26,14 +27,17 @@ __all__ = [
     "ConfigParseError",
     "ConfigSchemaError",
     "ConfigView",
+    "GuardScope",
     "KittyFsError",
     "MintError",
     "PathEscapeError",
     "ReadContext",
+    "Violation",
     "WriteContext",
     "WriteViolation",
     "load_config",
     "read_context",
+    "read_scope",
     "save_config",
     "write_boundary",
 ]

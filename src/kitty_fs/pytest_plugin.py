@@ -17,48 +17,25 @@ carries the marker.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kitty_fs._snapshot import WorktreeChanged, WorktreeSnapshot, assert_unchanged, run_git
 
 __all__ = [
     "WorktreeChanged",
     "WorktreeSnapshot",
     "assert_unchanged",
     "git_repo",
+    "make_git_repo",
     "worktree_snapshot",
 ]
 
 MARKER = "kitty_read_scope"
-
-# Make every git call independent of the user's and the system's configuration,
-# and keep `git status` from refreshing the index (an optional lock and write).
-_GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_OPTIONAL_LOCKS": "0",
-    "GIT_TERMINAL_PROMPT": "0",
-}
-
-
-def _git(repo: Path, *args: str) -> bytes:
-    result = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args],
-        cwd=repo,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        stderr = result.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"git {' '.join(args)} failed in {repo}: {stderr}")
-    return result.stdout
 
 
 def make_git_repo(path: Path, files: Mapping[str, bytes | str] | None = None) -> Path:
@@ -69,117 +46,17 @@ def make_git_repo(path: Path, files: Mapping[str, bytes | str] | None = None) ->
     without a global git identity.
     """
     path.mkdir(parents=True, exist_ok=True)
-    _git(path, "init", "-q", "-b", "main")
-    _git(path, "config", "user.name", "kitty-fs tests")
-    _git(path, "config", "user.email", "tests@kitty-fs.invalid")
-    _git(path, "config", "commit.gpgsign", "false")
+    run_git(path, "init", "-q", "-b", "main")
+    run_git(path, "config", "user.name", "kitty-fs tests")
+    run_git(path, "config", "user.email", "tests@kitty-fs.invalid")
+    run_git(path, "config", "commit.gpgsign", "false")
     for rel, data in (files or {"README.md": "test repository\n"}).items():
         target = path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data.encode() if isinstance(data, str) else data)
-    _git(path, "add", "-A")
-    _git(path, "commit", "-q", "-m", "initial commit")
+    run_git(path, "add", "-A")
+    run_git(path, "commit", "-q", "-m", "initial commit")
     return path.resolve()
-
-
-class WorktreeChanged(AssertionError):
-    """The worktree differs from a snapshot; ``changes`` lists every difference."""
-
-    def __init__(self, repo: Path, changes: list[str]) -> None:
-        self.repo = repo
-        self.changes = changes
-        lines = "\n".join(f"  {change}" for change in changes)
-        super().__init__(f"worktree {repo} changed ({len(changes)} difference(s)):\n{lines}")
-
-
-def _porcelain_entries(raw: bytes) -> list[str]:
-    """Parse ``status --porcelain -z``: ``XY path`` records, renames carry their source."""
-    fields = raw.split(b"\0")
-    entries: list[str] = []
-    i = 0
-    while i < len(fields):
-        record = fields[i]
-        i += 1
-        if not record:
-            continue
-        text = os.fsdecode(record)
-        if text[:1] in ("R", "C") or text[1:2] in ("R", "C"):
-            source = os.fsdecode(fields[i]) if i < len(fields) else "?"
-            i += 1
-            text = f"{text} (from {source})"
-        entries.append(text)
-    return entries
-
-
-@dataclass(frozen=True)
-class WorktreeSnapshot:
-    """What INV-1 says a read command must not change, captured at one moment.
-
-    ``porcelain`` is ``git status --porcelain -z --untracked-files=all``
-    (ignored files are not reported: git does not show them either), ``files``
-    maps every tracked path (POSIX, relative) to ``(sha256 hex, mtime_ns)``;
-    a tracked file missing from the worktree maps to ``None``.
-    """
-
-    repo: Path
-    porcelain: bytes
-    files: Mapping[str, tuple[str, int] | None] = field(repr=False)
-
-    @classmethod
-    def take(cls, repo: str | os.PathLike[str]) -> WorktreeSnapshot:
-        root = Path(repo).resolve()
-        porcelain = _git(root, "status", "--porcelain", "-z", "--untracked-files=all")
-        tracked = [os.fsdecode(p) for p in _git(root, "ls-files", "-z").split(b"\0") if p]
-        files: dict[str, tuple[str, int] | None] = {}
-        for rel in tracked:
-            path = root / rel
-            try:
-                mtime = path.lstat().st_mtime_ns
-                if path.is_symlink():  # git tracks the link itself, not its target
-                    digest = hashlib.sha256(os.fsencode(path.readlink())).hexdigest()
-                else:
-                    with path.open("rb") as handle:
-                        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                files[rel] = None
-                continue
-            files[rel] = (digest, mtime)
-        return cls(root, porcelain, files)
-
-    def changes_since(self, later: WorktreeSnapshot) -> list[str]:
-        """Every difference between this snapshot and ``later``, one line each."""
-        changes: list[str] = []
-        before = _porcelain_entries(self.porcelain)
-        after = _porcelain_entries(later.porcelain)
-        changes += [f"status now shows: {e!r}" for e in after if e not in before]
-        changes += [f"status no longer shows: {e!r}" for e in before if e not in after]
-        for rel in sorted(set(self.files) | set(later.files)):
-            old, new = self.files.get(rel, "untracked"), later.files.get(rel, "untracked")
-            if old == new:
-                continue
-            if old == "untracked" or new == "untracked":
-                changes.append(f"{rel}: {'now' if old == 'untracked' else 'no longer'} tracked")
-            elif old is None or new is None:
-                changes.append(f"{rel}: {'created' if old is None else 'deleted'}")
-            elif isinstance(old, tuple) and isinstance(new, tuple):
-                if old[0] != new[0]:
-                    changes.append(
-                        f"{rel}: content changed (sha256 {old[0][:12]} -> {new[0][:12]})"
-                    )
-                if old[1] != new[1]:
-                    changes.append(f"{rel}: mtime_ns changed ({old[1]} -> {new[1]})")
-        return changes
-
-    def assert_unchanged(self, later: WorktreeSnapshot | None = None) -> None:
-        """Raise ``WorktreeChanged`` listing every difference from ``later`` (default: now)."""
-        assert_unchanged(self, later if later is not None else WorktreeSnapshot.take(self.repo))
-
-
-def assert_unchanged(before: WorktreeSnapshot, after: WorktreeSnapshot) -> None:
-    """Raise ``WorktreeChanged`` (an ``AssertionError``) when the two snapshots differ."""
-    changes = before.changes_since(after)
-    if changes:
-        raise WorktreeChanged(before.repo, changes)
 
 
 @pytest.fixture
@@ -235,11 +112,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     assert marker is not None
     options: dict[str, Any] = {k: v for k, v in marker.kwargs.items() if k != "fixture"}
     target = pyfuncitem.funcargs[name]
-    ctx = (
-        target
-        if isinstance(target, ReadContext)
-        else read_context(target, reason=f"pytest {pyfuncitem.nodeid}")
-    )
+    if isinstance(target, ReadContext):
+        ctx = target
+    elif isinstance(target, str | os.PathLike):
+        ctx = read_context(target, reason=f"pytest {pyfuncitem.nodeid}")
+    else:
+        raise pytest.UsageError(
+            f"{pyfuncitem.nodeid}: {MARKER} needs fixture {name!r} to return a path or a"
+            f" ReadContext, not {type(target).__name__}"
+        )
     side_channels: Iterable[str | os.PathLike[str]] = options.pop("side_channels", ())
     with read_scope(ctx, side_channels=side_channels, **options) as scope:
         result = yield
