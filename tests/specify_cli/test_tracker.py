@@ -14,7 +14,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sk_support import LEGACY_CONFIG, fingerprint, porcelain
 
-from kitty_fs import load_config, read_context, write_boundary
+from kitty_fs import ConfigSchemaError, load_config, read_context, write_boundary
 from specify_cli.errors import (
     BadResponse,
     InvalidConfig,
@@ -332,3 +332,11 @@ def test_sync_unavailable_reads_fail_clearly_and_write_nothing(
         READS[operation](TrackerService(settings), repo)
     assert info.value.exit_code == 6
     assert fingerprint(path) == before
+
+
+def test_a_tracker_section_of_the_wrong_type_is_a_schema_error(
+    new_repo: Callable[..., Path],
+) -> None:
+    repo = new_repo("list-section", config="tracker:\n  - jira\n")
+    with pytest.raises(ConfigSchemaError, match="section 'tracker' must be a mapping"):
+        load_tracker_config(read_context(repo, reason="t"))
