@@ -8,15 +8,13 @@ dispatcher sets it up. A control case proves the scope is really enforcing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sk_support import porcelain
 
 import kitty_fs
-from kitty_fs import WriteContext, read_context, write_boundary
+from kitty_fs import GuardScope, WriteContext, read_context, read_scope, write_boundary
 from kitty_fs.pytest_plugin import WorktreeSnapshot
 from specify_cli.errors import StaleBinding, SyncDisabled
 from specify_cli.identity import ProjectIdentity, ensure_identity, resolve_identity
@@ -24,29 +22,22 @@ from specify_cli.saas_reference import ReferenceServer
 from specify_cli.sync import EventEmitter, Outbox, SyncSettings, pull, push, status
 from specify_cli.tracker import TrackerService
 
-read_scope: Callable[..., AbstractContextManager[Any]] | None = getattr(
-    kitty_fs, "read_scope", None
-)
-pytestmark = pytest.mark.skipif(read_scope is None, reason="kitty_fs.read_scope not built yet")
-
 PROJECT = "12345678-1234-5678-1234-567812345678"
 
 
 @pytest.fixture
-def guarded(repo: Path, state: WriteContext) -> Iterator[Callable[[], AbstractContextManager[Any]]]:
+def guarded(repo: Path, state: WriteContext) -> Iterator[Callable[[], GuardScope]]:
     """A factory for enforcing read scopes on ``repo`` with the state directory as side channel.
 
     After the test: no scope recorded a write attempt (not even one that was
     swallowed), and the worktree is unchanged (porcelain, hash and mtime of
     every tracked file), which is INV-1.
     """
-    assert read_scope is not None
     before = WorktreeSnapshot.take(repo)
     ctx = read_context(repo, reason="test: read command")
-    scopes: list[Any] = []
+    scopes: list[GuardScope] = []
 
-    def enter() -> AbstractContextManager[Any]:
-        assert read_scope is not None
+    def enter() -> GuardScope:
         scope = read_scope(ctx, side_channels=[state.root])
         scopes.append(scope)
         return scope
@@ -58,9 +49,7 @@ def guarded(repo: Path, state: WriteContext) -> Iterator[Callable[[], AbstractCo
     before.assert_unchanged()
 
 
-def test_resolve_identity_under_the_guard(
-    repo: Path, guarded: Callable[[], AbstractContextManager[Any]]
-) -> None:
+def test_resolve_identity_under_the_guard(repo: Path, guarded: Callable[[], GuardScope]) -> None:
     ctx = read_context(repo, reason="test")
     with guarded():
         results = [resolve_identity(ctx) for _ in range(10)]
@@ -71,7 +60,7 @@ def test_tracker_reads_under_the_guard(
     repo: Path,
     server: ReferenceServer,
     settings: SyncSettings,
-    guarded: Callable[[], AbstractContextManager[Any]],
+    guarded: Callable[[], GuardScope],
 ) -> None:
     server.configure(binding_ref="bind-002")
     service = TrackerService(settings)
@@ -95,7 +84,7 @@ def test_emit_push_pull_status_under_the_guard(
     state: WriteContext,
     server: ReferenceServer,
     settings: SyncSettings,
-    guarded: Callable[[], AbstractContextManager[Any]],
+    guarded: Callable[[], GuardScope],
 ) -> None:
     ctx = read_context(repo, reason="test")
     with guarded(), Outbox.open(state) as outbox:
@@ -113,7 +102,6 @@ def test_emit_push_pull_status_under_the_guard(
 def test_not_initialized_emit_under_the_guard(
     new_repo: Callable[..., Path], state: WriteContext
 ) -> None:
-    assert read_scope is not None
     repo = new_repo("fresh", config=None)
     before = porcelain(repo)
     ctx = read_context(repo, reason="test")
@@ -127,7 +115,6 @@ def test_control_a_write_boundary_inside_a_read_scope_is_stopped(
     repo: Path, state: WriteContext
 ) -> None:
     """The guard is really on: the writing twin of resolve_identity is refused."""
-    assert read_scope is not None
     before = WorktreeSnapshot.take(repo)
     ctx = read_context(repo, reason="test: read command")
     with (
