@@ -374,8 +374,8 @@ def _parse_error(path: Path, rel: str, problem: str, line: int | None) -> Config
     )
 
 
-def _parse(path: Path, rel: str, raw: bytes, *, layout: bool = False) -> tuple[_Parsed, _Layout]:
-    """Decode and parse ``raw``; with ``layout`` also map the text for a splice."""
+def _parse(path: Path, rel: str, raw: bytes) -> _Parsed:
+    """Decode and parse ``raw`` into a round-trip document, refusing what is not a config."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -388,10 +388,9 @@ def _parse(path: Path, rel: str, raw: bytes, *, layout: bool = False) -> tuple[_
         text = text[1:]
     indent = _guess_indent(text)
     yaml = _yaml(indent)
-    shape = _Layout(keys=(), protected=frozenset())
     try:
-        if layout or _may_nest_deeply(text):
-            shape = _layout(yaml, text, path)
+        if _may_nest_deeply(text):
+            _layout(yaml, text, path)  # raises when nested too deeply
         doc = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -420,8 +419,7 @@ def _parse(path: Path, rel: str, raw: bytes, *, layout: bool = False) -> tuple[_
             path=path,
             hint="remove the repeated anchors/aliases (nothing was written)",
         )
-    parsed = _Parsed(text=text, bom=bom, doc=doc, indent=indent, newline=_newline(text))
-    return parsed, shape
+    return _Parsed(text=text, bom=bom, doc=doc, indent=indent, newline=_newline(text))
 
 
 def _expanded_size(node: object, memo: dict[int, int]) -> int:
@@ -460,7 +458,7 @@ def load_config(ctx: ReadContext, rel: RelPath = CONFIG_PATH) -> ConfigView:
     raw = _read_raw(path, os.fspath(rel))
     if raw is None:
         return ConfigView(path=path, exists=False, data=MappingProxyType({}))
-    parsed, _shape = _parse(path, os.fspath(rel), raw)
+    parsed = _parse(path, os.fspath(rel), raw)
     frozen = _freeze(parsed.doc)
     assert isinstance(frozen, Mapping)
     return ConfigView(path=path, exists=True, data=frozen)
@@ -582,7 +580,27 @@ def _dump(parsed: _Parsed) -> str:
     return buffer.getvalue()
 
 
-def _splice(parsed: _Parsed, old_shape: _Layout, section: str, path: Path) -> str | None:
+def _old_layout(parsed: _Parsed, lines: list[str], section: str, path: Path) -> _Layout:
+    """The original text's layout, without parsing the whole file again.
+
+    Key lines come from ruamel's line records; multi-line scalars matter only
+    in the block being replaced, so only that block goes through the event
+    parser (a block is a YAML document of its own; if it does not parse alone,
+    say through a tag directive, no lines are protected and the check after
+    the splice decides).
+    """
+    keys = tuple(sorted((parsed.doc.lc.key(k)[0], str(k)) for k in parsed.doc))
+    span = _spans(lines, _Layout(keys=keys, protected=frozenset())).get(section)
+    if span is None:
+        return _Layout(keys=keys, protected=frozenset())
+    try:
+        block = _layout(_yaml(), "".join(lines[span.start : span.next_start]), path)
+    except (YAMLError, ConfigParseError):
+        return _Layout(keys=keys, protected=frozenset())
+    return _Layout(keys=keys, protected=frozenset(span.start + i for i in block.protected))
+
+
+def _splice(parsed: _Parsed, old_keys: _Layout, section: str, path: Path) -> str | None:
     """The new file text: the original with only ``section``'s block replaced."""
     dumped = _dump(parsed)
     new_lines = _split_lines(dumped)
@@ -596,7 +614,7 @@ def _splice(parsed: _Parsed, old_shape: _Layout, section: str, path: Path) -> st
     old_lines = _split_lines(parsed.text)
     if old_lines and not old_lines[-1].endswith(("\n", "\r")):
         old_lines[-1] += parsed.newline
-    old = _spans(old_lines, old_shape).get(section)
+    old = _spans(old_lines, old_keys).get(section)
     if old is not None:
         # ruamel carries the closing comments inside the block (after the last value);
         # they stay in place in the original text, so drop their copy from the block.
@@ -618,10 +636,10 @@ def _faithful(text: str, expected: object) -> bool:
         return False
 
 
-def _render(parsed: _Parsed, old_shape: _Layout, section: str, path: Path) -> str:
+def _render(parsed: _Parsed, old_layout: _Layout, section: str, path: Path) -> str:
     """The text to write, checked to parse back to the intended document."""
     expected = _plain(parsed.doc)
-    spliced = _splice(parsed, old_shape, section, path)
+    spliced = _splice(parsed, old_layout, section, path)
     if spliced is not None and _faithful(spliced, expected):
         return spliced
     # The splice lost something (a layout it cannot cut cleanly): take ruamel's dump of the
@@ -664,8 +682,10 @@ def save_config(
             raw = _read_raw(path, rel_text)
             if raw is None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            parsed, shape = _parse(path, rel_text, raw or b"", layout=True)
+            parsed = _parse(path, rel_text, raw or b"")
             doc = parsed.doc
+            # Before the section changes: ruamel's line records are those of the original.
+            old_layout = _old_layout(parsed, _split_lines(parsed.text), section, path)
             existing = doc.get(section)
             if existing is not None and not isinstance(existing, CommentedMap):
                 raise _wrong_type(path, section, existing)
@@ -687,7 +707,7 @@ def save_config(
                     path=path,
                     hint=f"replace the aliases (*name) in or to '{section}' by plain values",
                 )
-            text = _render(parsed, shape, section, path)
+            text = _render(parsed, old_layout, section, path)
             data = (_BOM + text if parsed.bom else text).encode("utf-8")
             return atomic_write_bytes(path, data, lock=False)
     except KittyFsError:

@@ -8,6 +8,7 @@ threads: the lock and the atomic replace are inter-process promises.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -21,11 +22,11 @@ SECTION = "tracker"
 
 
 def crash_contents(which: int) -> dict[str, object]:
-    """Two large-ish tracker sections (~15 KiB of YAML) the crash victim alternates between."""
+    """Two tracker sections (~4 KiB of YAML) the crash victim alternates between."""
     fill = "ab"[which] * 40
     return {
         f"key{i:03d}": {"value": f"{fill}-{i}", "flag": bool((i + which) % 2), "n": i * (which + 1)}
-        for i in range(120)
+        for i in range(40)
     }
 
 
@@ -85,7 +86,8 @@ def reader(root: str, stop: str, project_block: str) -> None:
         if block not in raw or not raw.endswith(b"\n"):
             problems.append(f"read {reads}: partial file ({len(raw)} bytes)")
         tracker = view.section(SECTION) or {}
-        if dict(doc[SECTION]) != dict(tracker):
+        # load_config read the file again: compare only when nobody saved in between.
+        if path.read_bytes() == raw and dict(doc[SECTION]) != dict(tracker):
             problems.append(f"read {reads}: raw parse and load_config disagree")
         for key, value in tracker.items():
             if key.startswith("k") and isinstance(value, int):
@@ -95,14 +97,37 @@ def reader(root: str, stop: str, project_block: str) -> None:
     print(json.dumps({"reads": reads, "distinct": len(distinct), "problems": problems}))
 
 
-def crasher(root: str) -> None:
-    """Save the two crash contents in turn, forever, until killed."""
+def _crash_loop(root: str) -> None:
     ctx = write_boundary(root, reason="crasher")
     which = 1
-    print("ready", flush=True)
     while True:
         save_config(ctx, SECTION, crash_contents(which))
         which = 1 - which
+
+
+def launcher(root: str) -> None:
+    """Fork crash victims on demand: ``fork`` starts one and prints its pid, ``reap PID``
+    collects it after the test killed it and prints how it died.
+
+    Forking from this process (single-threaded, kitty_fs already imported)
+    makes each victim start in milliseconds, so many kills fit in a short test.
+    """
+    for line in sys.stdin:
+        command, _, arg = line.strip().partition(" ")
+        if command == "fork":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _crash_loop(root)
+                finally:
+                    os._exit(1)  # never back into the parent's loop
+            print(pid, flush=True)
+        elif command == "reap":
+            _pid, status = os.waitpid(int(arg), 0)
+            signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+            print(json.dumps({"signal": signum}), flush=True)
+        else:
+            return
 
 
 def save(root: str, section: str, changes: str) -> None:
@@ -120,7 +145,7 @@ if __name__ == "__main__":
     roles: dict[str, Callable[..., None]] = {
         "writer": writer,
         "reader": reader,
-        "crasher": crasher,
+        "launcher": launcher,
         "save": save,
     }
     roles[sys.argv[1]](*sys.argv[2:])
