@@ -135,9 +135,18 @@ class Violation:
     frames: tuple[Frame, ...]
     thread: str
 
+    @property
+    def origin(self) -> Frame | None:
+        """The innermost frame outside the standard library: the code that asked for the write."""
+        for frame in self.frames:
+            if not _in_stdlib(frame.file):
+                return frame
+        return self.frames[0] if self.frames else None
+
     def describe(self) -> str:
-        """One line: what was attempted, where, and the innermost frame."""
-        where = f" at {self.frames[0]}" if self.frames else ""
+        """One line: what was attempted, where, and by which code (``origin``)."""
+        origin = self.origin
+        where = f" at {origin}" if origin is not None else ""
         status = "blocked" if self.blocked else "recorded"
         if self.kind == "subprocess":
             return f"{self.operation}: {self.rel} [{status}]{where}"
@@ -156,6 +165,15 @@ class Violation:
             "thread": self.thread,
             "frames": [frame._asdict() for frame in self.frames],
         }
+
+
+_STDLIB = os.path.dirname(os.__file__) + os.sep
+
+
+def _in_stdlib(file: str) -> bool:
+    if file.startswith("<frozen "):
+        return True
+    return file.startswith(_STDLIB) and "-packages" not in file[len(_STDLIB) :]
 
 
 def _real(path: str) -> str:
@@ -448,14 +466,14 @@ def _violate(
 def _check(event: str, args: tuple[object, ...], scopes: tuple[GuardScope, ...]) -> None:
     """Decide one candidate event against the active scopes (raises in enforce mode)."""
     if event in SUBPROCESS_EVENTS:
-        program, argv, _shell = command_of(event, args)
+        program, argv, shell = command_of(event, args)
         if is_read_only_command(program, argv):
             return
         offended = [scope for scope in scopes if not scope.allow_subprocess]
         if offended:
             cwd = args[2] if event == "subprocess.Popen" and len(args) > 2 else None
             where = _resolve(cwd, None, True, scopes) if cwd is not None else [_cwd()]
-            command = shlex.join(argv)
+            command = argv[2] if shell else shlex.join(argv)
             _violate(offended, "subprocess", "run a subprocess", event, where[0], command)
         return
     attempt = write_attempt(event, args)
