@@ -1,0 +1,198 @@
+"""Which subprocesses a read scope lets through (kitty_fs._guard_git), by command line alone."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from kitty_fs._guard_git import (
+    _READ_ONLY,
+    _READ_UNLESS_OUTPUT,
+    is_read_only_command,
+    is_read_only_git,
+    is_read_only_shell,
+)
+
+READ_ONLY = [
+    "status",
+    "status --porcelain -z --untracked-files=all",
+    "rev-parse --show-toplevel",
+    "rev-parse HEAD",
+    "log --oneline -5",
+    "show HEAD:README.md",
+    "diff --stat HEAD~1",
+    "ls-files -z",
+    "cat-file -p HEAD",
+    "for-each-ref refs/heads",
+    "remote",
+    "remote -v",
+    "remote get-url origin",
+    "config --get user.name",
+    "config --get-all remote.origin.url",
+    "config --list",
+    "config -l --show-origin",
+    "config user.email",
+    "config get user.name",
+    "config --file .gitmodules --get-regexp path",
+    "branch --show-current",
+    "branch",
+    "branch -a -vv",
+    "branch --list feature/*",
+    "branch --contains HEAD",
+    "tag",
+    "tag -l v*",
+    "describe --tags --always",
+    "symbolic-ref HEAD",
+    "symbolic-ref --short -q HEAD",
+    "merge-base HEAD main",
+    "rev-list --count HEAD",
+    "ls-tree -r HEAD",
+    "version",
+    "worktree list --porcelain",
+    "stash list",
+    "grep -n needle",
+    "",
+    "--version",
+]
+MUTATING = [
+    "add README.md",
+    "commit -m message",
+    "checkout -- README.md",
+    "checkout main",
+    "restore README.md",
+    "reset --hard",
+    "stash",
+    "stash push",
+    "fetch origin",
+    "pull",
+    "push",
+    "gc",
+    "init",
+    "clean -fdx",
+    "rm README.md",
+    "mv a b",
+    "config user.name someone",
+    "config --unset user.name",
+    "config --add a.b c",
+    "config set user.name x",
+    "config --get a.b --unset",
+    "remote add origin https://example.invalid/x",
+    "remote set-url origin x",
+    "branch new-branch",
+    "branch -d old",
+    "branch -D old",
+    "branch -m a b",
+    "branch --set-upstream-to=origin/main",
+    "tag v1.0",
+    "tag -a v1 -m x",
+    "tag -d v1",
+    "symbolic-ref HEAD refs/heads/other",
+    "symbolic-ref -d HEAD",
+    "log --output=log.txt",
+    "diff --output out.patch",
+    "grep -Ovim needle",
+    "worktree add ../x",
+    "update-index --refresh",
+    "notes add -m x",
+    "format-patch -1",
+    "apply x.patch",
+    "st",  # an alias: could be anything
+    "help status",
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY)
+def test_read_only_git_commands_pass(args: str) -> None:
+    assert is_read_only_git(args.split())
+    assert is_read_only_command(None, ["git", *args.split()])
+    assert is_read_only_command("/usr/bin/git", ["git", *args.split()])
+
+
+@pytest.mark.parametrize("args", MUTATING)
+def test_mutating_git_commands_are_refused(args: str) -> None:
+    assert not is_read_only_git(args.split())
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        ["-C", "/some/dir"],
+        ["-C/some/dir"],
+        ["-c", "core.quotepath=off"],
+        ["-ccolor.ui=never"],
+        ["--no-pager"],
+        ["--git-dir=/x/.git", "--work-tree", "/x"],
+        ["--no-optional-locks", "-P"],
+        ["--config-env=user.name=NAME"],
+    ],
+)
+def test_safe_global_options_keep_a_read_a_read(prefix: list[str]) -> None:
+    assert is_read_only_git([*prefix, "status"])
+    assert not is_read_only_git([*prefix, "add", "x"])
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        ["-c", "core.pager=touch x"],
+        ["-c", "core.fsmonitor=touch x"],
+        ["-c", "diff.external=touch"],
+        ["-c", "alias.status=!touch x"],
+        ["-c", "filter.lfs.smudge=x"],
+        ["-c", "core.sshCommand=x"],
+        ["--config-env=core.pager=PAGER"],
+        ["--exec-path=/tmp/evil"],
+        ["-c"],  # missing value
+        ["--unknown-global"],
+    ],
+)
+def test_global_options_that_may_run_programs_are_refused(prefix: list[str]) -> None:
+    assert not is_read_only_git([*prefix, "status"] if prefix != ["-c"] else prefix)
+
+
+def test_other_programs_and_shell_lines() -> None:
+    assert not is_read_only_command(None, [])
+    assert not is_read_only_command(None, ["touch", "x"])
+    assert not is_read_only_command("/bin/touch", ["git", "status"])  # the program is what runs
+    assert is_read_only_command("C:/Git/bin/git.exe", ["git", "status"])
+    assert is_read_only_command("/bin/sh", ["/bin/sh", "-c", "git status --porcelain"])
+    assert not is_read_only_command("/bin/sh", ["/bin/sh", "-c", "git status > out"])
+    assert not is_read_only_command("/bin/sh", ["/bin/sh", "-x", "git status"])
+    assert is_read_only_shell("git -C '/a dir' rev-parse HEAD")
+    for line in ["git status; touch x", "git status && rm x", "git log $(x)", "git 'unclosed"]:
+        assert not is_read_only_shell(line)
+    assert not is_read_only_shell("FOO=1 git status")
+    assert not is_read_only_shell("")
+
+
+_LISTED = _READ_ONLY | _READ_UNLESS_OUTPUT
+_CONDITIONAL = {"config", "remote", "branch", "tag", "symbolic-ref", "worktree", "stash"}
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12))
+def test_unknown_sub_commands_are_refused(word: str) -> None:
+    assume(not word.startswith("-") and word not in _LISTED | _CONDITIONAL)
+    assert not is_read_only_git([word])
+    assert not is_read_only_git(["-C", "/x", word, "--version"])
+
+
+@given(
+    st.sampled_from(READ_ONLY),
+    st.lists(st.sampled_from(["--no-pager", "-C", "-c"]), max_size=4),
+    st.text(alphabet="abc./ ", max_size=8),
+)
+def test_read_only_stays_read_only_behind_safe_globals(
+    args: str, options: list[str], value: str
+) -> None:
+    prefix: list[str] = []
+    for option in options:
+        prefix += [option] if option == "--no-pager" else [option, f"x.y={value}"]
+    assert is_read_only_git([*prefix, *args.split()])
+
+
+@given(st.sampled_from(READ_ONLY[:7]), st.sampled_from(["--output=x", "--output"]))
+def test_an_output_file_makes_any_log_like_command_a_write(args: str, option: str) -> None:
+    words = args.split()
+    if words[0] in {"log", "show", "diff"}:
+        assert not is_read_only_git([*words, option, "file"])
