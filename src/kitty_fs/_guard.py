@@ -163,6 +163,7 @@ class Violation:
             "reason": self.reason,
             "blocked": self.blocked,
             "thread": self.thread,
+            "origin": origin._asdict() if (origin := self.origin) is not None else None,
             "frames": [frame._asdict() for frame in self.frames],
         }
 

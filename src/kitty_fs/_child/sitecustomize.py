@@ -1,0 +1,68 @@
+# ruff: noqa: PTH100, PTH120
+# (runs at start-up of every audited interpreter: os.path, no pathlib import)
+"""Bootstrap of ``kitty-fs audit`` inside every Python process it runs.
+
+``kitty-fs audit`` puts this directory first on ``PYTHONPATH``, so each Python
+interpreter started under it (the audited program and its Python children,
+which inherit the environment) imports this module at startup. It starts the
+guard in report mode for the audited root, writing each write attempt as one
+JSON line to the report file named by ``KITTY_FS_AUDIT_REPORT``.
+
+An interpreter that cannot import kitty_fs (another Python, another virtual
+environment) records that it ran unguarded instead: its writes are then seen
+only by the porcelain diff. Any ``sitecustomize`` this one shadows is run
+afterwards, so the environment's own start-up hooks keep working.
+
+Kept to syntax and modules any Python 3.6+ understands, since a foreign
+interpreter may load it.
+"""
+
+import os
+import sys
+
+
+def _unguarded(report: str, error: str) -> None:
+    import json
+
+    record = {
+        "type": "process",
+        "pid": os.getpid(),
+        "argv": list(getattr(sys, "orig_argv", sys.argv)),
+        "executable": sys.executable,
+        "guarded": False,
+        "error": error,
+    }
+    fd = os.open(report, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (json.dumps(record) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _start() -> None:
+    report = os.environ.get("KITTY_FS_AUDIT_REPORT")
+    if not report:
+        return
+    try:
+        from kitty_fs._audit_child import start
+    except Exception as exc:  # a foreign interpreter, a broken install...
+        _unguarded(report, f"cannot import kitty_fs: {type(exc).__name__}: {exc}")
+        return
+    start(report)
+
+
+def _chain() -> None:
+    """Run the ``sitecustomize`` this module shadows, if there is one."""
+    import importlib.machinery
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    if spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+_start()
+_chain()
