@@ -1,0 +1,358 @@
+"""``kitty-fs audit`` against real programs, real child processes and real git repositories.
+
+Most tests call ``kitty_fs.cli.main`` in-process (the audited program still
+runs as a real child process, with the real bootstrap); one runs the installed
+console script end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kitty_fs._audit import SCHEMA, AuditResult, resolve_command
+from kitty_fs.cli import main
+
+WRITER = """\
+import os
+import pathlib
+root = pathlib.Path({root!r})
+(root / "one.txt").write_text("1")
+os.replace(root / "one.txt", root / "two.txt")
+os.mkdir(root / "three")
+"""
+
+READER = """\
+import os
+import pathlib
+import subprocess
+import tempfile
+root = pathlib.Path({root!r})
+print((root / "README.md").read_text().strip())
+print(sorted(os.listdir(root)))
+subprocess.run(["git", "status", "--porcelain"], cwd=root, check=True)
+subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True)
+with tempfile.NamedTemporaryFile() as scratch:
+    scratch.write(b"the temp dir is outside the root")
+"""
+
+
+def _script(tmp_path: Path, name: str, template: str, root: Path) -> Path:
+    path = tmp_path / name
+    path.write_text(template.format(root=str(root)))
+    return path
+
+
+def _audit_json(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["audit", "--json", *args])
+    out = capfd.readouterr().out
+    return code, json.loads(out)
+
+
+def _attempts(report: dict[str, Any]) -> list[dict[str, Any]]:
+    attempts = report["attempts"]
+    assert isinstance(attempts, list)
+    return attempts
+
+
+def test_three_write_routes_are_reported_with_file_and_line(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(tmp_path, "writer.py", WRITER, git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "python", str(script))
+    assert code == 1 and report["exit_code"] == 1 and report["clean"] is False
+    found = [(a["operation"], a["rel"], a["origin"]) for a in _attempts(report)]
+    assert found == [
+        ("open for writing, mode 'w'", "one.txt", _frame(script, 4)),
+        ("rename/replace onto", "two.txt", _frame(script, 5)),
+        ("mkdir", "three", _frame(script, 6)),
+    ]
+    for attempt in _attempts(report):
+        frames = attempt["frames"]
+        assert isinstance(frames, list) and attempt["origin"] in frames
+        assert attempt["kind"] == "write" and attempt["blocked"] is False
+    assert report["worktree_changes"] == ["status now shows: '?? two.txt'"]
+
+
+def _frame(script: Path, line: int) -> dict[str, object]:
+    return {"file": str(script), "line": line, "function": "<module>"}
+
+
+def test_the_text_report_names_each_attempt_and_its_frames(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(tmp_path, "writer.py", WRITER, git_repo)
+    assert main(["audit", "--root", str(git_repo), "--", "python", str(script)]) == 1
+    out = capfd.readouterr().out
+    assert "3 write attempt(s) inside the root:" in out
+    assert f"1. open for writing, mode 'w': one.txt by {script}:4" in out
+    assert f"2. rename/replace onto: two.txt by {script}:5" in out
+    assert f"3. mkdir: three by {script}:6" in out
+    assert f"at {script}:4 (<module>)" in out
+    assert "status now shows: '?? two.txt'" in out
+    assert out.rstrip().endswith("result: WRITES DETECTED (exit 1)")
+
+
+def test_a_read_only_script_exits_zero(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(tmp_path, "reader.py", READER, git_repo)
+    code = main(["audit", "--root", str(git_repo), "--", sys.executable, str(script)])
+    out = capfd.readouterr().out
+    assert code == 0, out
+    assert "test repository" in out  # the program's own output passes through
+    assert "result: clean: nothing inside the root was written (exit 0)" in out
+
+
+def test_a_shell_command_writing_a_file_is_caught_by_the_diff(
+    git_repo: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(git_repo)  # the command runs in the audit's working directory
+    (git_repo / "README.md").write_text("dirty before the audit\n")  # already dirty: ignored
+    code, report = _audit_json(
+        capfd, "--root", str(git_repo), "--", "sh", "-c", "echo x > shell.txt; touch README.md"
+    )
+    assert code == 1
+    assert _attempts(report) == [] and report["processes"] == []  # no Python ran
+    changes = report["worktree_changes"]
+    assert isinstance(changes, list)
+    assert "status now shows: '?? shell.txt'" in changes
+    assert any(c.startswith("README.md: mtime_ns changed") for c in changes)
+
+
+def test_python_children_are_audited_too(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    child = _script(tmp_path, "child.py", WRITER, git_repo)
+    parent = tmp_path / "parent.py"
+    parent.write_text(
+        f"import subprocess, sys\nsubprocess.run([sys.executable, {str(child)!r}], check=True)\n"
+    )
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "python", str(parent))
+    assert code == 1
+    processes = report["processes"]
+    assert isinstance(processes, list) and len(processes) == 2
+    assert all(p["guarded"] for p in processes)
+    kinds = [(a["kind"], a["rel"]) for a in _attempts(report)]
+    assert kinds[0] == ("subprocess", f"{sys.executable} {child}")  # the parent spawning
+    assert kinds[1:] == [("write", "one.txt"), ("write", "two.txt"), ("write", "three")]
+    pids = {a["pid"] for a in _attempts(report)}
+    assert len(pids) == 2
+
+
+def test_allow_subprocess_and_side_channels(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (git_repo / ".gitignore").write_text(".state/\n")
+    subprocess.run(["git", "add", ".gitignore"], cwd=git_repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "ignore state"], cwd=git_repo, check=True)
+    state = git_repo / ".state"
+    script = tmp_path / "side.py"
+    script.write_text(
+        "import pathlib, subprocess\n"
+        f"state = pathlib.Path({str(state)!r})\n"
+        "state.mkdir()\n"
+        "(state / 'outbox.json').write_text('{}')\n"
+        "subprocess.run(['true'], check=True)\n"
+    )
+    args = ["--root", str(git_repo), "--side-channel", str(state)]
+    code, report = _audit_json(capfd, *args, "--allow-subprocess", "--", "python", str(script))
+    assert (code, _attempts(report), report["worktree_changes"]) == (0, [], [])
+    shutil.rmtree(state)
+    code, report = _audit_json(capfd, *args, "--", "python", str(script))
+    assert code == 1 and [a["rel"] for a in _attempts(report)] == ["true"]
+
+
+def test_module_form_console_script_and_atexit(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    package = tmp_path / "pkgs"
+    package.mkdir()
+    (package / "kfs_audit_demo.py").write_text(
+        "import atexit, pathlib, sys\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "atexit.register(lambda: (root / 'at-exit.txt').write_text('x'))\n"
+    )
+    env_path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(package), env_path) if p)
+    try:
+        code, report = _audit_json(
+            capfd, "--root", str(git_repo), "--", "-m", "kfs_audit_demo", str(git_repo)
+        )
+        assert code == 1 and [a["rel"] for a in _attempts(report)] == ["at-exit.txt"]
+        tool = tmp_path / "bin" / "demo-tool"
+        tool.parent.mkdir()
+        tool.write_text(f"#!{sys.executable}\nimport runpy\nrunpy.run_module('kfs_audit_demo')\n")
+        tool.chmod(0o755)
+        os.environ["PATH"] = f"{tool.parent}{os.pathsep}{os.environ['PATH']}"
+        (git_repo / "at-exit.txt").unlink()
+        code, report = _audit_json(capfd, "--root", str(git_repo), "--", "demo-tool", str(git_repo))
+        assert code == 1 and [a["rel"] for a in _attempts(report)] == ["at-exit.txt"]
+        assert report["resolved_command"] == [str(tool), str(git_repo)]
+    finally:
+        os.environ["PYTHONPATH"] = env_path
+        os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
+
+
+def test_an_existing_sitecustomize_still_runs(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import builtins\nbuiltins.KFS_CHAINED = True\n")
+    script = tmp_path / "check.py"
+    script.write_text("import builtins\nprint('chained:', getattr(builtins, 'KFS_CHAINED', 0))\n")
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(site)
+    try:
+        assert main(["audit", "--root", str(git_repo), "--", "python", str(script)]) == 0
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    assert "chained: True" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--"], 2, "no command given"),
+        (["--", "python"], 2, "python needs a script"),
+        (["--", "-m"], 2, "-m needs an argument"),
+        (["--", "kfs-no-such-command-anywhere"], 3, "command not found on PATH"),
+        (["--", "./no/such/script.py"], 3, "no such file"),
+        (["--root", "/nonexistent/dir", "--", "true"], 2, "not a directory"),
+    ],
+)
+def test_usage_errors(
+    git_repo: Path,
+    capfd: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(git_repo)
+    assert main(["audit", *args]) == code
+    assert message in capfd.readouterr().err
+
+
+def test_a_root_outside_git_is_a_usage_error(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    code, report = _audit_json(capfd, "--root", str(plain), "--", "true")
+    assert code == 2 and report["schema"] == SCHEMA
+    assert "not inside a git worktree" in str(report["error"])
+
+
+def test_json_schema(git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    script = _script(tmp_path, "writer.py", WRITER + "print('program output')\n", git_repo)
+    code = main(["audit", "--json", "--root", str(git_repo), "--", "python", str(script)])
+    captured = capfd.readouterr()
+    report = json.loads(captured.out)  # the program's stdout went to stderr
+    assert "program output" in captured.err
+    assert code == report["exit_code"] == 1
+    assert set(report) == {
+        "schema",
+        "root",
+        "command",
+        "resolved_command",
+        "command_exit",
+        "exit_code",
+        "clean",
+        "attempts",
+        "bytecode_writes",
+        "worktree_changes",
+        "processes",
+    }
+    assert report["schema"] == "kitty-fs-audit/1"
+    assert report["root"] == str(git_repo)
+    assert report["command"] == ["python", str(script)]
+    assert report["resolved_command"] == [sys.executable, str(script)]
+    assert report["command_exit"] == 0 and report["bytecode_writes"] == 0
+    attempt = _attempts(report)[0]
+    assert set(attempt) == {
+        "kind",
+        "operation",
+        "event",
+        "path",
+        "rel",
+        "reason",
+        "blocked",
+        "thread",
+        "pid",
+        "origin",
+        "frames",
+    }
+    assert attempt["path"] == str(git_repo / "one.txt") and attempt["event"] == "open"
+    assert isinstance(attempt["pid"], int) and attempt["thread"] == "MainThread"
+    (process,) = report["processes"]
+    assert set(process) == {"pid", "argv", "executable", "guarded", "error"}
+    assert process["guarded"] is True and process["error"] is None
+
+
+def test_the_command_exit_status_is_reported_not_propagated(
+    git_repo: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "-c", "raise SystemExit(7)")
+    assert (code, report["command_exit"]) == (0, 7)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "sh", "-c", "kill -TERM $$")
+    assert (code, report["command_exit"]) == (0, -15)
+    text = AuditResult(git_repo, ["x"], ["x"], command_exit=-15).render()
+    assert "command exit status: killed by signal 15" in text
+
+
+def test_a_foreign_interpreter_is_reported_unguarded(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    foreign = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+    if foreign is None or os.path.realpath(foreign) == os.path.realpath(sys.executable):
+        pytest.skip("no second Python interpreter here")
+    probe = subprocess.run([foreign, "-c", "import kitty_fs"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip(f"{foreign} can import kitty_fs")
+    script = _script(tmp_path, "writer.py", WRITER, git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", foreign, str(script))
+    assert code == 1 and _attempts(report) == []  # no hook, but the diff sees two.txt
+    (process,) = report["processes"]
+    assert process["guarded"] is False and "kitty_fs" in process["error"]
+
+
+def test_resolve_command() -> None:
+    assert resolve_command(["-m", "json.tool"]) == [sys.executable, "-m", "json.tool"]
+    assert resolve_command(["python3", "-X", "dev", "x.py"]) == [
+        sys.executable,
+        "-X",
+        "dev",
+        "x.py",
+    ]
+    assert resolve_command(["sh", "-c", "true"])[0] == shutil.which("sh")
+
+
+def test_the_console_script_end_to_end(git_repo: Path, tmp_path: Path) -> None:
+    script = _script(tmp_path, "writer.py", WRITER, git_repo)
+    tool = Path(sys.executable).with_name("kitty-fs")
+    if not tool.exists():
+        pytest.skip("kitty-fs console script not installed next to this interpreter")
+    result = subprocess.run(
+        [str(tool), "audit", "--", "python", str(script)],
+        cwd=git_repo,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"by {script}:4" in result.stdout
+    helped = subprocess.run([str(tool), "audit", "--help"], capture_output=True, text=True)
+    assert "exit status:" in helped.stdout and "kitty-fs-audit/1" in helped.stdout
+    assert textwrap.dedent(helped.stdout) == helped.stdout
