@@ -136,11 +136,13 @@ class WorktreeSnapshot:
 
     def assert_unchanged(self, later: WorktreeSnapshot | None = None) -> None:
         """Raise ``WorktreeChanged`` listing every difference from ``later`` (default: now)."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not this one
         assert_unchanged(self, later if later is not None else WorktreeSnapshot.take(self.repo))
 
 
 def assert_unchanged(before: WorktreeSnapshot, after: WorktreeSnapshot) -> None:
     """Raise ``WorktreeChanged`` (an ``AssertionError``) when the two snapshots differ."""
+    __tracebackhide__ = True
     changes = before.changes_since(after)
     if changes:
         raise WorktreeChanged(before.repo, changes)

@@ -12,7 +12,9 @@ carries the marker.
   file; ``assert_unchanged`` names exactly what changed (INV-1).
 - ``@pytest.mark.kitty_read_scope``: runs the test body (not its fixtures)
   inside ``kitty_fs.read_scope`` for ``git_repo`` (or the fixture named by
-  ``fixture=``).
+  ``fixture=``, returning a path or a ``ReadContext``). The test fails on any
+  write attempt inside the root, even one the body caught; ``mode="report"``
+  lets the body run to its end and then lists every attempt.
 """
 
 from __future__ import annotations
@@ -117,17 +119,21 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     elif isinstance(target, str | os.PathLike):
         ctx = read_context(target, reason=f"pytest {pyfuncitem.nodeid}")
     else:
-        raise pytest.UsageError(
-            f"{pyfuncitem.nodeid}: {MARKER} needs fixture {name!r} to return a path or a"
-            f" ReadContext, not {type(target).__name__}"
+        pytest.fail(
+            f"{MARKER} needs fixture {name!r} to return a path or a ReadContext,"
+            f" not {type(target).__name__}",
+            pytrace=False,
         )
     side_channels: Iterable[str | os.PathLike[str]] = options.pop("side_channels", ())
     with read_scope(ctx, side_channels=side_channels, **options) as scope:
         result = yield
+    # Any attempt fails the test, also one the body caught (enforce mode raised it and
+    # the code swallowed it): the marker states that the body attempts no write at all.
     if scope.violations:
         lines = "\n".join(f"  {v.describe()}" for v in scope.violations)
         pytest.fail(
-            f"{len(scope.violations)} write attempt(s) inside {ctx.root} in a read scope:\n{lines}",
+            f"{MARKER}: the test body attempted {len(scope.violations)} write(s) inside"
+            f" {ctx.root}:\n{lines}",
             pytrace=False,
         )
     return result
