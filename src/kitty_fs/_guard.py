@@ -280,6 +280,7 @@ class GuardScope:
                 sys.addaudithook(audit_hook)
                 _INSTALLED.append(audit_hook)
             _ACTIVE[0] = (*_ACTIVE[0], self)
+            _publish(_ACTIVE[0])
         return self
 
     def __exit__(
@@ -290,6 +291,7 @@ class GuardScope:
     ) -> None:
         with _STATE_LOCK:
             _ACTIVE[0] = tuple(scope for scope in _ACTIVE[0] if scope is not self)
+            _publish(_ACTIVE[0])
 
 
 def read_scope(
@@ -490,14 +492,15 @@ def _check(event: str, args: tuple[object, ...], scopes: tuple[GuardScope, ...])
 
 
 def _build_hook(
-    active: list[tuple[GuardScope, ...]],
     check: Callable[[str, tuple[object, ...], tuple[GuardScope, ...]], None],
-) -> Callable[[str, tuple[object, ...]], None]:
-    """The audit hook, with everything it touches bound in closure cells.
+) -> tuple[Callable[[str, tuple[object, ...]], None], Callable[[tuple[GuardScope, ...]], None]]:
+    """The audit hook, and the function that tells it which scopes are active.
 
-    Module globals may be gone when the hook runs during interpreter shutdown;
-    closure cells stay. Order of tests: cheapest and most selective first.
+    Everything the hook touches lives in closure cells: module globals may be
+    gone when it runs during interpreter shutdown, and a cell is also the
+    cheapest lookup there is. Order of tests: cheapest and most selective first.
     """
+    scopes: tuple[GuardScope, ...] = ()
     candidates = CANDIDATE_EVENTS
     write_flags = WRITE_FLAGS
     get_ident = threading.get_ident
@@ -506,7 +509,6 @@ def _build_hook(
     finalizing = sys.is_finalizing
 
     def kitty_fs_guard_hook(event: str, args: tuple[object, ...]) -> None:
-        scopes = active[0]
         if not scopes or event not in candidates:
             return
         if (
@@ -531,7 +533,11 @@ def _build_hook(
         finally:
             busy.discard(ident)
 
-    return kitty_fs_guard_hook
+    def publish(active: tuple[GuardScope, ...]) -> None:
+        nonlocal scopes
+        scopes = active
+
+    return kitty_fs_guard_hook, publish
 
 
 _ACTIVE: list[tuple[GuardScope, ...]] = [()]
@@ -540,4 +546,4 @@ _INSTALLED: list[Callable[[str, tuple[object, ...]], None]] = []
 
 # The hook function (installed by the first scope entered). Tests call it directly
 # too: code running inside an audit hook is invisible to coverage tools.
-audit_hook = _build_hook(_ACTIVE, _check)
+audit_hook, _publish = _build_hook(_check)
