@@ -55,6 +55,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from kitty_fs._errors import WriteViolation
@@ -217,8 +218,6 @@ class GuardScope:
     ) -> None:
         if mode not in ("enforce", "report"):
             raise ValueError(f"read_scope mode must be 'enforce' or 'report', not {mode!r}")
-        from pathlib import Path
-
         self._root = _real(os.fspath(root))
         self.root = Path(self._root)
         self.reason = reason

@@ -172,7 +172,10 @@ def test_allow_subprocess_and_side_channels(
 
 
 def test_module_form_console_script_and_atexit(
-    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    git_repo: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     package = tmp_path / "pkgs"
     package.mkdir()
@@ -182,43 +185,35 @@ def test_module_form_console_script_and_atexit(
         "atexit.register(lambda: (root / 'at-exit.txt').write_text('x'))\n"
     )
     env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(package), env_path) if p)
-    try:
-        code, report = _audit_json(
-            capfd, "--root", str(git_repo), "--", "-m", "kfs_audit_demo", str(git_repo)
-        )
-        assert code == 1 and [a["rel"] for a in _attempts(report)] == ["at-exit.txt"]
-        tool = tmp_path / "bin" / "demo-tool"
-        tool.parent.mkdir()
-        tool.write_text(f"#!{sys.executable}\nimport runpy\nrunpy.run_module('kfs_audit_demo')\n")
-        tool.chmod(0o755)
-        os.environ["PATH"] = f"{tool.parent}{os.pathsep}{os.environ['PATH']}"
-        (git_repo / "at-exit.txt").unlink()
-        code, report = _audit_json(capfd, "--root", str(git_repo), "--", "demo-tool", str(git_repo))
-        assert code == 1 and [a["rel"] for a in _attempts(report)] == ["at-exit.txt"]
-        assert report["resolved_command"] == [str(tool), str(git_repo)]
-    finally:
-        os.environ["PYTHONPATH"] = env_path
-        os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(package), env_path) if p))
+    code, report = _audit_json(
+        capfd, "--root", str(git_repo), "--", "-m", "kfs_audit_demo", str(git_repo)
+    )
+    assert code == 1 and [a["rel"] for a in _attempts(report)] == ["at-exit.txt"]
+    tool = tmp_path / "bin" / "demo-tool"
+    tool.parent.mkdir()
+    tool.write_text(f"#!{sys.executable}\nimport runpy\nrunpy.run_module('kfs_audit_demo')\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tool.parent}{os.pathsep}{os.environ['PATH']}")
+    (git_repo / "at-exit.txt").unlink()
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "demo-tool", str(git_repo))
+    assert code == 1 and [a["rel"] for a in _attempts(report)] == ["at-exit.txt"]
+    assert report["resolved_command"] == [str(tool), str(git_repo)]
 
 
 def test_an_existing_sitecustomize_still_runs(
-    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    git_repo: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text("import builtins\nbuiltins.KFS_CHAINED = True\n")
     script = tmp_path / "check.py"
     script.write_text("import builtins\nprint('chained:', getattr(builtins, 'KFS_CHAINED', 0))\n")
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(site)
-    try:
-        assert main(["audit", "--root", str(git_repo), "--", "python", str(script)]) == 0
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    assert main(["audit", "--root", str(git_repo), "--", "python", str(script)]) == 0
     assert "chained: True" in capfd.readouterr().out
 
 
