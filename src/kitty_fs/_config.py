@@ -23,6 +23,7 @@ import datetime
 import errno
 import io
 import itertools
+import math
 import os
 import re
 import stat
@@ -43,7 +44,9 @@ from ruamel.yaml.events import (
     ScalarEvent,
 )
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 
 from kitty_fs._atomic import atomic_write_bytes, locked
@@ -483,10 +486,39 @@ def _to_node(value: object) -> object:
     return value
 
 
+def _repair_floats(node: object, representer: RoundTripRepresenter) -> None:
+    """Turn floats ruamel would re-emit with other digits into plain floats, in place.
+
+    ruamel keeps a loaded float's notation and re-emits it by truncating the
+    digits to that width: ``3.628534946533736e+57`` comes back as ``...735e+57``,
+    a different number. Where that happens, the value is written as Python's
+    shortest exact repr instead (the notation is lost, the number is not).
+    """
+    if isinstance(node, CommentedMap):
+        items: list[tuple[object, object]] = list(node.non_merged_items())
+    elif isinstance(node, CommentedSeq):
+        items = list(enumerate(node))
+    else:
+        return
+    for key, value in items:
+        if isinstance(value, ScalarFloat) and math.isfinite(value):
+            text = representer.represent_scalar_float(value).value
+            try:
+                exact = float(text.replace("_", "")) == float(value)
+            except ValueError:
+                exact = False
+            if not exact:
+                node[key] = float(value)
+        else:
+            _repair_floats(value, representer)
+
+
 def _assign(target: CommentedMap, key: str, value: object) -> None:
     """Set ``target[key]`` to ``value``, reusing existing nodes so their comments survive."""
     current = target.get(key)
-    if isinstance(value, Mapping) and isinstance(current, CommentedMap):
+    # Emptied in place, a container keeps comments ruamel then emits in places that
+    # do not parse (`[]` at column 0 after a comment line): an empty value gets a new node.
+    if isinstance(value, Mapping) and value and isinstance(current, CommentedMap):
         for stale in [k for k in current if k not in value]:
             del current[stale]
         for k, v in value.items():
@@ -494,7 +526,7 @@ def _assign(target: CommentedMap, key: str, value: object) -> None:
         return
     if key in target and _plain(current) == _plain(value):
         return
-    if isinstance(value, list | tuple) and isinstance(current, CommentedSeq):
+    if isinstance(value, list | tuple) and value and isinstance(current, CommentedSeq):
         _assign_items(current, value)
         return
     if key in target:
@@ -512,7 +544,7 @@ def _assign_items(target: CommentedSeq, values: list[object] | tuple[object, ...
         current = target[index]
         if _plain(current) == _plain(value):
             continue
-        if isinstance(value, Mapping) and isinstance(current, CommentedMap):
+        if isinstance(value, Mapping) and value and isinstance(current, CommentedMap):
             for stale in [k for k in current if k not in value]:
                 del current[stale]
             for k, v in value.items():
@@ -574,10 +606,26 @@ def _with_newline(lines: list[str], newline: str) -> list[str]:
     return [line[:-1] + newline if line.endswith("\n") else line for line in lines]
 
 
-def _dump(parsed: _Parsed) -> str:
+def _dump(parsed: _Parsed, doc: CommentedMap | None = None) -> str:
     buffer = io.StringIO()
-    _yaml(parsed.indent).dump(parsed.doc, buffer)
+    _yaml(parsed.indent).dump(parsed.doc if doc is None else doc, buffer)
     return buffer.getvalue()
+
+
+def _section_alone(doc: CommentedMap, section: str) -> CommentedMap:
+    """A document holding only ``section`` (same key object, same comment on its line).
+
+    Dumping only the section being saved keeps ruamel's emitter away from the
+    other sections: it has bugs with some comment placements there, and their
+    text is kept from the original anyway.
+    """
+    alone = CommentedMap()
+    for key, value in doc.non_merged_items():
+        if key == section:
+            alone[key] = value
+            if key in doc.ca.items:
+                alone.ca.items[key] = doc.ca.items[key]
+    return alone
 
 
 def _old_layout(parsed: _Parsed, lines: list[str], section: str, path: Path) -> _Layout:
@@ -589,7 +637,9 @@ def _old_layout(parsed: _Parsed, lines: list[str], section: str, path: Path) -> 
     say through a tag directive, no lines are protected and the check after
     the splice decides).
     """
-    keys = tuple(sorted((parsed.doc.lc.key(k)[0], str(k)) for k in parsed.doc))
+    # Own keys only: keys merged in through `<<: *anchor` have no line of their own.
+    own = [k for k, _v in parsed.doc.non_merged_items()]
+    keys = tuple(sorted((parsed.doc.lc.key(k)[0], str(k)) for k in own))
     span = _spans(lines, _Layout(keys=keys, protected=frozenset())).get(section)
     if span is None:
         return _Layout(keys=keys, protected=frozenset())
@@ -602,7 +652,7 @@ def _old_layout(parsed: _Parsed, lines: list[str], section: str, path: Path) -> 
 
 def _splice(parsed: _Parsed, old_keys: _Layout, section: str, path: Path) -> str | None:
     """The new file text: the original with only ``section``'s block replaced."""
-    dumped = _dump(parsed)
+    dumped = _dump(parsed, _section_alone(parsed.doc, section))
     new_lines = _split_lines(dumped)
     new_shape = _layout(_yaml(parsed.indent), dumped, path)
     new_span = _spans(new_lines, new_shape).get(section)
@@ -639,7 +689,10 @@ def _faithful(text: str, expected: object) -> bool:
 def _render(parsed: _Parsed, old_layout: _Layout, section: str, path: Path) -> str:
     """The text to write, checked to parse back to the intended document."""
     expected = _plain(parsed.doc)
-    spliced = _splice(parsed, old_layout, section, path)
+    try:
+        spliced = _splice(parsed, old_layout, section, path)
+    except YAMLError:  # ruamel's dump does not parse alone (a %TAG directive it drops...)
+        spliced = None
     if spliced is not None and _faithful(spliced, expected):
         return spliced
     # The splice lost something (a layout it cannot cut cleanly): take ruamel's dump of the
@@ -680,8 +733,6 @@ def save_config(
     try:
         with locked(path):
             raw = _read_raw(path, rel_text)
-            if raw is None:
-                path.parent.mkdir(parents=True, exist_ok=True)
             parsed = _parse(path, rel_text, raw or b"")
             doc = parsed.doc
             # Before the section changes: ruamel's line records are those of the original.
@@ -707,8 +758,11 @@ def save_config(
                     path=path,
                     hint=f"replace the aliases (*name) in or to '{section}' by plain values",
                 )
+            _repair_floats(doc, RoundTripRepresenter())
             text = _render(parsed, old_layout, section, path)
             data = (_BOM + text if parsed.bom else text).encode("utf-8")
+            if raw is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             return atomic_write_bytes(path, data, lock=False)
     except KittyFsError:
         raise

@@ -44,6 +44,19 @@ class KittyFsError(Exception):
             text = f"{text} ({self.hint})"
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # The default rebuilds with cls(*args), which fails for the keyword-only
+        # arguments below: such an error could not cross a process boundary
+        # (multiprocessing, concurrent.futures) and would turn into a TypeError.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[KittyFsError], args: tuple[object, ...], state: dict[str, object]) -> object:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class PathEscapeError(KittyFsError, PermissionError):
     """A path given to a context resolves outside the context's root."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from _fs_repo import git, immutable, make_repo, status, worker_cmd
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import config_keys, config_values, section_contents
 
 from kitty_fs import (
@@ -643,3 +644,108 @@ def test_nesting_is_fine_up_to_the_limit(tmp_path: Path) -> None:
     (tmp_path / CONFIG_PATH).write_text(text.replace("bottom", "{x: [1]}"))
     with pytest.raises(ConfigParseError, match=f"nested more than {MAX_NESTING} levels"):
         load_config(ctx)
+
+
+def test_top_level_merge_keys_do_not_confuse_the_splice(ctx: WriteContext) -> None:
+    text = b"base: &b {x: 1}\n<<: *b\ntracker:\n  a: 1\n"
+    ctx.write_bytes(CONFIG_PATH, text)
+    assert save_config(ctx, "tracker", {"a": 2})
+    assert config_bytes(ctx) == text.replace(b"a: 1", b"a: 2")
+
+
+def test_a_file_that_cannot_be_rendered_faithfully_is_left_alone(ctx: WriteContext) -> None:
+    # ruamel drops the %TAG directive when it dumps, so the section cannot be cut out of
+    # its dump; the save must refuse rather than write something that reads back changed.
+    text = b"%TAG !e! tag:example.com,2000:\n---\ntracker:\n  a: !e!foo 1\nproject: {}\n"
+    ctx.write_bytes(CONFIG_PATH, text)
+    with pytest.raises(ConfigError, match="reads back") as info:
+        save_config(ctx, "tracker", {"c": 1})
+    assert str(ctx.path(CONFIG_PATH)) in str(info.value)
+    assert config_bytes(ctx) == text
+
+
+def test_a_no_op_save_creates_nothing(tmp_path: Path) -> None:
+    ctx = write_boundary(tmp_path, reason="init")
+    assert save_config(ctx, "tracker", {}) is False
+    assert save_config(ctx, "tracker", {}, remove=["gone"]) is False
+    assert list(tmp_path.iterdir()) == []
+
+
+def _top_level_line(line: bytes) -> bool:
+    return bool(line) and line[:1] not in b" #\n\r\t-" and not line.startswith((b"---", b"..."))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sections=st.lists(
+        st.tuples(st.sampled_from(["project", "agents", "vcs"]), section_contents()),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda item: item[0],
+    ),
+    tracker=section_contents(),
+    comments=st.lists(st.tuples(st.integers(0, 400), st.sampled_from(["# c", "", "  # i"]))),
+    changes=section_contents(),
+    tracker_at=st.integers(0, 3),
+)
+def test_saving_one_section_of_a_random_commented_file_keeps_the_other_bytes(
+    tmp_path: Path,
+    sections: list[tuple[str, dict[str, object]]],
+    tracker: dict[str, object],
+    comments: list[tuple[int, str]],
+    changes: dict[str, object],
+    tracker_at: int,
+) -> None:
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    ctx = write_boundary(root, reason="hypothesis")
+    order = list(sections)
+    order.insert(min(tracker_at, len(order)), ("tracker", {**tracker, "anchor_key": 1}))
+    for name, content in order:
+        save_config(ctx, name, content)
+    lines = (root / CONFIG_PATH).read_bytes().splitlines(keepends=True)
+    for position, comment in sorted(comments, reverse=True):
+        lines.insert(position % (len(lines) + 1), comment.encode() + b"\n")
+    text = b"".join(lines)
+    (root / CONFIG_PATH).write_bytes(text)
+    try:
+        before = load_config(ctx)
+    except ConfigError:
+        return  # a comment landed where YAML does not allow it; nothing to save over
+    if before.section("tracker") is None:
+        return  # the comments turned the file into something else; covered elsewhere
+    start = next(i for i, line in enumerate(lines) if line.startswith(b"tracker:"))
+    end = next((i for i in range(start + 1, len(lines)) if _top_level_line(lines[i])), len(lines))
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip()[:1] == b"#"):
+        end -= 1
+    head, tail = b"".join(lines[:start]), b"".join(lines[end:])
+
+    save_config(ctx, "tracker", changes)
+    after = (root / CONFIG_PATH).read_bytes()
+    assert after.startswith(head)
+    assert after.endswith(tail)
+    view = load_config(ctx)
+    assert kind(view.section("tracker")) == kind({**(before.section("tracker") or {}), **changes})
+    for name in before:
+        if name != "tracker":
+            assert kind(view[name]) == kind(before[name])
+
+
+def test_a_section_ruamel_cannot_re_emit_is_kept_as_written(ctx: WriteContext) -> None:
+    # ruamel dumps this project section as "- false -" (it does not parse back): the save
+    # of tracker must not depend on re-emitting the other sections.
+    project = b"project:\n  a:\n# c\n  - {}\n  - false\n  - - x\n    - y\n# c\n    - z\n"
+    ctx.write_bytes(CONFIG_PATH, project + b"tracker:\n  k: 1\n")
+    assert save_config(ctx, "tracker", {"k": 2})
+    assert config_bytes(ctx) == project + b"tracker:\n  k: 2\n"
+
+
+@pytest.mark.parametrize("literal", ["3.628534946533736e+57", "5e-324", "1_000.5", "1.0E+3"])
+def test_floats_keep_their_value_when_their_section_is_saved(
+    ctx: WriteContext, literal: str
+) -> None:
+    ctx.write_bytes(CONFIG_PATH, f"tracker:\n  f: {literal}\n  k: 1\n".encode())
+    value = load_config(ctx).section("tracker")["f"]  # type: ignore[index]
+    assert save_config(ctx, "tracker", {"k": 2})
+    assert load_config(ctx).section("tracker") == {"f": value, "k": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import stat
 from pathlib import Path
 
@@ -10,10 +11,13 @@ import attrs
 import pytest
 
 from kitty_fs import (
+    ConfigParseError,
     KittyFsError,
     MintError,
+    PathEscapeError,
     ReadContext,
     WriteContext,
+    WriteViolation,
     read_context,
     write_boundary,
 )
@@ -130,3 +134,19 @@ def test_contexts_compare_by_root_and_reason(root: Path) -> None:
     assert write_boundary(root, reason="a") == write_boundary(root, reason="a")
     assert hash(read_context(root, reason="a")) == hash(read_context(root, reason="a"))
     assert "_token" not in repr(write_boundary(root, reason="a"))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        MintError("minted", hint="use write_boundary"),
+        PathEscapeError("escaped", path="/x", hint="stay inside"),
+        ConfigParseError("/x:3: bad", path="/x", line=3, hint="fix it"),
+        WriteViolation("refused", operation="open", path="/x/f", reason="status"),
+    ],
+)
+def test_errors_survive_a_process_boundary(error: KittyFsError) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert copy.__dict__ == error.__dict__
