@@ -6,19 +6,25 @@ persist take a ``WriteContext``, so mypy rejects a write on a read path; the
 runtime guard (``read_scope``) stops the ones typing cannot see.
 """
 
-from kitty_fs._config import CONFIG_PATH, ConfigView, load_config, save_config
-from kitty_fs._context import ReadContext, WriteContext, read_context, write_boundary
-from kitty_fs._errors import (
-    ConfigError,
-    ConfigFileError,
-    ConfigParseError,
-    ConfigSchemaError,
-    KittyFsError,
-    MintError,
-    PathEscapeError,
-    WriteViolation,
-)
-from kitty_fs._guard import GuardScope, Violation, read_scope
+import importlib
+from typing import TYPE_CHECKING
+
+# Lazy on purpose: a CLI's cold start pays only for what a command touches
+# (ruamel.yaml for configs, the guard for read scopes). mypy sees the real imports.
+if TYPE_CHECKING:
+    from kitty_fs._config import CONFIG_PATH, ConfigView, load_config, save_config
+    from kitty_fs._context import ReadContext, WriteContext, read_context, write_boundary
+    from kitty_fs._errors import (
+        ConfigError,
+        ConfigFileError,
+        ConfigParseError,
+        ConfigSchemaError,
+        KittyFsError,
+        MintError,
+        PathEscapeError,
+        WriteViolation,
+    )
+    from kitty_fs._guard import GuardScope, Violation, read_scope
 
 __all__ = [
     "CONFIG_PATH",
@@ -41,3 +47,39 @@ __all__ = [
     "save_config",
     "write_boundary",
 ]
+
+
+_LAZY = {
+    "CONFIG_PATH": "_config",
+    "ConfigView": "_config",
+    "load_config": "_config",
+    "save_config": "_config",
+    "ReadContext": "_context",
+    "WriteContext": "_context",
+    "read_context": "_context",
+    "write_boundary": "_context",
+    "ConfigError": "_errors",
+    "ConfigFileError": "_errors",
+    "ConfigParseError": "_errors",
+    "ConfigSchemaError": "_errors",
+    "KittyFsError": "_errors",
+    "MintError": "_errors",
+    "PathEscapeError": "_errors",
+    "WriteViolation": "_errors",
+    "GuardScope": "_guard",
+    "Violation": "_guard",
+    "read_scope": "_guard",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

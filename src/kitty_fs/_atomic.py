@@ -21,8 +21,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import filelock
-
 from kitty_fs._errors import KittyFsError
 
 __all__ = [
@@ -91,6 +89,9 @@ def _lock_path(target: Path) -> Path:
 @contextlib.contextmanager
 def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold the inter-process lock that serialises writers of ``target``."""
+    # Imported here: filelock pulls in asyncio (~20 ms), and only writers need it.
+    import filelock
+
     lock = filelock.FileLock(os.fspath(_lock_path(target)), timeout=timeout)
     try:
         lock.acquire()

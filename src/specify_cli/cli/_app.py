@@ -25,7 +25,17 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 not initialized, 4 invalid config,
 
 
 def build_app() -> typer.Typer:
-    from specify_cli.cli.commands import capabilities, record_analysis
+    from specify_cli.cli.commands import (
+        capabilities,
+        dashboard,
+        dossier,
+        events,
+        init,
+        lifecycle,
+        record_analysis,
+        sync,
+        tracker,
+    )
 
     app = typer.Typer(
         help=_HELP,
@@ -46,6 +56,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         set_repo_option(repo)
 
-    for module in (capabilities, record_analysis):
+    modules = (init, sync, tracker, events, dashboard, dossier, lifecycle, record_analysis)
+    for module in (*modules, capabilities):
         module.register(app)
     return app

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ from specify_cli.cli._output import Output
 from specify_cli.cli._project import find_project_root
 from specify_cli.cli._registry import Command
 
-__all__ = ["Invocation", "dispatch", "set_repo_option", "state_dir"]
+__all__ = ["Invocation", "dispatch", "set_repo_option"]
 
 _repo_option: Path | None = None
 
@@ -43,12 +44,6 @@ def set_repo_option(path: Path | None) -> None:
     """Record the global ``--repo`` option (the typer callback calls this)."""
     global _repo_option
     _repo_option = path
-
-
-def state_dir() -> Path:
-    """The user's spec-kitty state directory: ``$SPEC_KITTY_HOME`` or ``~/.spec-kitty``."""
-    configured = os.environ.get("SPEC_KITTY_HOME")
-    return Path(configured) if configured else Path.home() / ".spec-kitty"
 
 
 @attrs.frozen(slots=True)
@@ -64,24 +59,55 @@ class Invocation:
     output: Output
 
 
-def _mint_state(command: str) -> WriteContext:
+def _mint_state(command: str, root: Path) -> WriteContext:
+    from specify_cli.sync._settings import state_dir
+
     home = state_dir()
+    real = Path(os.path.realpath(home))
+    if real == root or real.is_relative_to(root):
+        raise CommandFailure(
+            f"the state directory {home} is inside the repository {root}",
+            ExitCode.INVALID_CONFIG,
+            "point SPEC_KITTY_HOME at a directory outside every repository (default ~/.spec-kitty)",
+        )
     if not home.is_dir():
         parent = write_boundary(home.parent, reason=f"{command}: create state directory")
         parent.mkdir(home.name)
     return write_boundary(home, reason=f"{command}: state directory (side channel)")
 
 
-def _run(command: Command[...], out: Output, call: Callable[[ReadContext, Invocation], int | None]) -> int:
+def _side_channels(root: Path, state: WriteContext) -> list[Path]:
+    """The state directory, and the temp dir unless the repository itself lies below it."""
+    channels = [state.root]
+    temp = Path(os.path.realpath(tempfile.gettempdir()))
+    # A temp dir above the root would whitelist the whole worktree: leave it out then.
+    if not root.is_relative_to(temp):
+        channels.append(temp)
+    return channels
+
+
+def _run(
+    command: Command[...], out: Output, call: Callable[[ReadContext, Invocation], int | None]
+) -> int:
     root = find_project_root(_repo_option or Path.cwd())
-    inv = Invocation(command.name, _mint_state(command.name), out)
+    inv = Invocation(command.name, _mint_state(command.name, root), out)
     if command.capability == "write":
         return call(write_boundary(root, reason=command.name), inv) or 0
     from kitty_fs import read_scope
 
     repo = read_context(root, reason=command.name)
-    with read_scope(repo, side_channels=[inv.state.root]):
-        return call(repo, inv) or 0
+    with read_scope(repo, side_channels=_side_channels(root, inv.state)) as scope:
+        code = call(repo, inv) or 0
+    if scope.violations:
+        # The body caught the guard's error and carried on: still a bug, still reported.
+        first = scope.violations[0]
+        raise WriteViolation(
+            f"{command.name} attempted {first.describe()} and swallowed the guard's error",
+            operation=first.event,
+            path=first.path,
+            reason=first.reason,
+        )
+    return code
 
 
 def _failure_of(exc: BaseException) -> CommandFailure | None:
@@ -90,7 +116,9 @@ def _failure_of(exc: BaseException) -> CommandFailure | None:
     from specify_cli.errors import SpecKittyError
 
     if isinstance(exc, SpecKittyError):
-        return CommandFailure(exc.message, ExitCode(exc.exit_code), exc.hint, code=exc.code)
+        return CommandFailure(
+            exc.message, ExitCode(exc.exit_code), exc.hint, code=exc.code, details=exc.details
+        )
     if isinstance(exc, WriteViolation):
         return CommandFailure(
             str(exc),

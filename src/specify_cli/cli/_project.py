@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from specify_cli.cli._failure import CommandFailure
 from specify_cli.cli._exit import ExitCode
+from specify_cli.cli._failure import CommandFailure
 
 __all__ = ["find_project_root"]
 

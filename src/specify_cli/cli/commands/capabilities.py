@@ -27,5 +27,9 @@ def _capabilities(repo: ReadContext, inv: Invocation) -> int:
 def register(app: typer.Typer) -> None:
     @app.command("capabilities")
     def capabilities(as_json: bool = JSON_OPTION) -> None:
-        """List every command with its declared capability (read: never writes the repo; write: a write boundary)."""
+        """List every command with its declared capability.
+
+        read: runs under the runtime guard and never changes the worktree;
+        write: a write boundary that may persist to .kittify/config.yaml.
+        """
         _capabilities.run(as_json)

@@ -1,0 +1,105 @@
+"""``spec-kitty events emit TYPE [--payload JSON]``: queue one status event (a read command).
+
+Emission is the path that used to mint and persist a fresh identity on every
+checkout. Here it resolves the identity read-only (a legacy config missing
+``build_id`` gets the deterministic one, in memory) and writes only the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Final
+
+import typer
+
+from kitty_fs import ReadContext
+from specify_cli.cli._dispatch import Invocation
+from specify_cli.cli._exit import ExitCode
+from specify_cli.cli._failure import CommandFailure
+from specify_cli.cli._options import JSON_OPTION
+from specify_cli.cli._registry import read_command
+
+__all__ = ["MAX_PAYLOAD_BYTES", "register"]
+
+MAX_PAYLOAD_BYTES: Final = 256 * 1024
+_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+def _usage(message: str, hint: str) -> CommandFailure:
+    return CommandFailure(message, ExitCode.USAGE, hint, code="INVALID_EVENT")
+
+
+def parse_payload(raw: str) -> dict[str, object]:
+    """The ``--payload`` text as a JSON object, or a usage error saying what is wrong."""
+    size = len(raw.encode("utf-8", "surrogatepass"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise _usage(
+            f"--payload is {size} bytes; the limit is {MAX_PAYLOAD_BYTES}",
+            "send large data as a file reference, not inline",
+        )
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise _usage(
+            f"--payload is not valid JSON: {exc}",
+            """quote it for the shell: --payload '{"k": 1}'""",
+        ) from exc
+    if not isinstance(value, dict):
+        raise _usage(
+            f"--payload must be a JSON object, not {type(value).__name__}",
+            """wrap the value: --payload '{"value": ...}'""",
+        )
+    return value
+
+
+@read_command("events emit", "Queue one status event for the SaaS (never writes the worktree).")
+def _emit(repo: ReadContext, inv: Invocation, event_type: str, payload: str) -> int:
+    from specify_cli.cli.commands._shared import open_outbox
+    from specify_cli.sync import EventEmitter
+
+    if not _EVENT_TYPE.match(event_type):
+        raise _usage(
+            f"invalid event type {event_type!r}",
+            "use dotted lower-case names, e.g. mission.started or wp.status_changed",
+        )
+    data = parse_payload(payload)
+    with open_outbox(inv) as outbox:
+        result = EventEmitter(repo, outbox).emit(event_type, data)
+    if result.not_initialized is not None:
+        # A status hook must not break the user's flow: nothing queued, say why, exit 0.
+        inv.output.note(f"note: {result.not_initialized.message}; fix: {result.hint}")
+        inv.output.result(
+            {"emitted": 0, "skipped": result.code},
+            [f"not emitted: {result.not_initialized.message}"],
+        )
+        return 0
+    envelope = result.envelopes[0]
+    inv.output.result(
+        {"emitted": 1, "envelope": envelope.to_dict()},
+        [
+            f"queued {event_type} {envelope.event_id} for project {envelope.project_uuid} "
+            f"(build {envelope.build_id}); deliver with `spec-kitty sync push`"
+        ],
+    )
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Status events (READ: queued in the outbox).", no_args_is_help=True)
+    app.add_typer(group, name="events")
+
+    @group.command("emit")
+    def emit(
+        event_type: str = typer.Argument(..., metavar="TYPE", help="e.g. mission.started"),
+        payload: str = typer.Option(
+            "{}", "--payload", help="The event's data as a JSON object (at most 256 KiB)."
+        ),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Queue a status event with the project's identity; `sync push` delivers it.
+
+        Works offline and with sync disabled. Without a project identity it queues
+        nothing and says to run `spec-kitty init` (exit 0).
+        """
+        _emit.run(as_json, event_type, payload)

@@ -1,0 +1,47 @@
+"""``spec-kitty lifecycle fanout``: publish each mission's lifecycle stage to the SaaS.
+
+The fan-out also asks the tracker about the binding, which is where upstream
+persisted a new ``binding_ref`` as a side effect; here it is only reported.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kitty_fs import ReadContext
+from specify_cli.cli._dispatch import Invocation
+from specify_cli.cli._options import JSON_OPTION
+from specify_cli.cli._registry import read_command
+from specify_cli.cli.commands._missions import scan_missions
+from specify_cli.cli.commands._shared import publish
+from specify_cli.cli.commands.dashboard import _tracker
+
+__all__ = ["register"]
+
+
+@read_command("lifecycle fanout", "Publish every mission's lifecycle stage (and binding check).")
+def _fanout(repo: ReadContext, inv: Invocation) -> int:
+    missions = scan_missions(repo)
+    tracker = _tracker(repo, inv)
+    events = [("lifecycle.stage_reported", m.as_payload()) for m in missions]
+    report = publish(repo, inv, events)
+    lines = [f"{m.slug}: {m.stage}" for m in missions]
+    lines.append(f"{len(missions)} mission(s); events {report.get('sync')}")
+    upgrade = tracker.get("pending_binding_upgrade")
+    if upgrade:
+        lines.append(f"pending binding upgrade: {tracker.get('binding_ref')} -> {upgrade}")
+        inv.output.note("hint: persist it with `spec-kitty tracker apply` (a write command)")
+    inv.output.result(
+        {"missions": [m.as_payload() for m in missions], "tracker": tracker, **report}, lines
+    )
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Mission lifecycle (READ).", no_args_is_help=True)
+    app.add_typer(group, name="lifecycle")
+
+    @group.command("fanout")
+    def fanout(as_json: bool = JSON_OPTION) -> None:
+        """Queue one lifecycle event per mission and push them if sync can run."""
+        _fanout.run(as_json)
