@@ -418,7 +418,7 @@ def mypy_rejects(demo: Demo) -> None:
     lines = SAMPLE.splitlines()
     save_line = next(i for i, ln in enumerate(lines, 1) if "save_config(repo" in ln)
     write_line = next(i for i, ln in enumerate(lines, 1) if ".write_text(" in ln)
-    demo.say(f"{package.relative_to(demo.sample)}/sneaky.py, lines {save_line - 2}-{write_line}:")
+    demo.say(f"{package.relative_to(demo.sample)}/sneaky.py, lines {save_line - 2}-{len(lines)}:")
     demo.show("\n".join(f"{i:2} {ln}" for i, ln in enumerate(lines, 1) if i >= save_line - 2))
     done = demo.run(
         [
