@@ -53,7 +53,11 @@ def parse_payload(raw: str) -> dict[str, object]:
     return value
 
 
-@read_command("events emit", "Queue one status event for the SaaS (never writes the worktree).")
+@read_command(
+    "events emit",
+    "Queue one status event for the SaaS (never writes the worktree).",
+    contract_argv=("mission.started",),
+)
 def _emit(repo: ReadContext, inv: Invocation, event_type: str, payload: str) -> int:
     from specify_cli.cli.commands._shared import open_outbox
     from specify_cli.sync import EventEmitter
