@@ -255,6 +255,9 @@ def interleave(ours: list[Target], upstream: list[Target], rng: random.Random) -
     return out
 
 
+# A module imported at depth 0: by the console script itself, or from inside a
+# function (a lazy import); importtime cannot tell the two apart.
+TOP_LEVEL = "(top level: the script or a function)"
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)\s*$")
 
 
@@ -283,7 +286,7 @@ def import_profile(target: Target, top: int, tries: int = 3) -> dict[str, Any]:
     # next row one level up.
     importer: dict[str, str] = {}
     for i, (_, _, depth, name) in enumerate(rows):
-        parent = next((r[3] for r in rows[i + 1 :] if r[2] < depth), "__main__")
+        parent = next((r[3] for r in rows[i + 1 :] if r[2] < depth), TOP_LEVEL)
         importer.setdefault(name, parent)
     packages: dict[str, int] = {}
     first_module: dict[str, str] = {}
@@ -315,7 +318,7 @@ def _first_outside(pkg: str, module: str, importer: dict[str, str]) -> str:
     """The first module outside ``pkg`` on the import chain that brought ``pkg`` in."""
     seen = module
     for _ in range(100):
-        parent = importer.get(seen, "__main__")
+        parent = importer.get(seen, TOP_LEVEL)
         if parent.split(".")[0] != pkg:
             return parent
         seen = parent
@@ -334,8 +337,9 @@ def render(report: dict[str, Any]) -> str:
     )
     limit = ref["median_s"] * TARGET
     lines = [
-        f"`spec-kitty` read commands, cold (a fresh process per run; {report['runs']} runs each,"
-        f" interleaved with upstream's; {mode}), against upstream spec-kitty-cli"
+        f"`spec-kitty` read commands, cold (a fresh process per run, after one untimed warm-up;"
+        f" {report['runs']} runs each, interleaved with upstream's; {mode}), against upstream"
+        " spec-kitty-cli"
         f" {report['upstream_version']}. Target: every read command at most {TARGET} of"
         f" upstream's `sync status` ({_ms(ref['median_s'])} ms here, exit {ref['exit']};"
         f" so at most {_ms(limit)} ms).",
