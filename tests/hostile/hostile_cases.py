@@ -1,0 +1,1116 @@
+"""The hostile-input catalog: one table of inputs, commands, exit codes and first lines.
+
+Why one table: the same rows drive ``test_hostile_inputs.py`` (every row is a
+real ``spec-kitty`` subprocess in a real temporary repository) and render
+``docs/hostile-inputs.md``, so the documentation can never promise a behaviour
+the suite does not check. ``KITTY_WRITE_CATALOG=1`` rewrites the document.
+
+A row's ``line`` is the first line the user sees (stderr when the command
+printed there, else stdout), with temporary paths, uuids and event ids replaced
+by placeholders (see ``normalize``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kitty_fs.pytest_plugin import make_git_repo
+from specify_cli.cli._exit import ExitCode
+
+__all__ = [
+    "CASES",
+    "COMMANDS",
+    "Case",
+    "Env",
+    "Run",
+    "normalize",
+    "render_markdown",
+    "tree_state",
+]
+
+UUID = "12345678-1234-5678-1234-567812345678"
+CONFIG_REL = ".kittify/config.yaml"
+
+# Complete identity and a bound tracker: the write commands below are no-ops on it,
+# so "the bytes are unchanged" holds for every row unless a row says it writes.
+BASE_CONFIG = f"""\
+# spec-kitty project configuration (tracked in git)
+project:
+  uuid: {UUID}
+  slug: demo-project
+  node_id: abcdef012345
+  build_id: 0f6a8c3e-5d1b-5e7a-9c4f-2b8d6e1a3c5f
+tracker:
+  provider: jira  # the provider
+  binding_ref: bind-001
+  project_slug: demo-project
+"""
+
+# The commands every configuration row runs: three reads and two writes.
+COMMANDS: Mapping[str, tuple[str, ...]] = {
+    "sync status": ("sync", "status"),
+    "events emit": ("events", "emit", "mission.started"),
+    "tracker status": ("tracker", "status"),
+    "init": ("init",),
+    "tracker bind": (
+        "tracker",
+        "bind",
+        "--provider",
+        "jira",
+        "--project-slug",
+        "demo-project",
+        "--binding-ref",
+        "bind-001",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Env:
+    """Where one run happens; made fresh for every run by a case's ``setup``.
+
+    ``watch`` is the tree whose bytes must not change (the whole case directory
+    by default, so a symlink's target outside the repository is watched too);
+    ``wrap`` prefixes the command (dropped privileges, a read-only mount).
+    """
+
+    tmp: Path
+    repo: Path
+    cwd: Path
+    home: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    wrap: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A known CLI defect: why the row fails, and what the command does today.
+
+    ``message`` is what follows ``error [CODE]: `` for an error, the whole first
+    line for exit 0. The test checks today's behaviour too, so the document's
+    "today" column is as true as its target column.
+    """
+
+    reason: str
+    exit: ExitCode
+    message: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One command against one input, and what the user must get."""
+
+    command: str
+    argv: tuple[str, ...]
+    exit: ExitCode
+    line: str
+    writes: bool = False  # the command is meant to create or change the config
+    defect: Defect | None = None  # a known CLI defect: ``line`` is then the fixed behaviour
+    shown: str | None = None  # how the document shows the last argument (long or binary)
+
+    def today(self) -> tuple[ExitCode, str] | None:
+        """Exit code and first line the command gives today, when that is a known defect."""
+        if self.defect is None:
+            return None
+        found = self.defect
+        if found.exit == ExitCode.OK:
+            return found.exit, found.message
+        return found.exit, err(self.command, found.code or found.exit.name, found.message)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: how to build it and what each command does with it."""
+
+    id: str
+    input: str
+    setup: Callable[[Path, Callable[[], Path]], Env]
+    runs: tuple[Run, ...]
+    names: str | None = None  # the path (placeholders) every error message must name
+    fix: str | None = None  # what every error's `fix:` line must say (placeholders)
+    needs: str | None = None  # "ro-mount" or "drop-dac": how the case is made
+
+
+# --- building inputs -------------------------------------------------------------------------
+
+
+def _home(tmp: Path) -> Path:
+    home = tmp / "state"
+    home.mkdir(exist_ok=True)
+    return home
+
+
+def _repo(tmp: Path, config: bytes | str | None = BASE_CONFIG, *, commit: bool = True) -> Path:
+    files: dict[str, bytes | str] = {"README.md": "demo\n"}
+    if config is not None and commit:
+        files[CONFIG_REL] = config
+    repo = make_git_repo(tmp / "repo", files)
+    if config is not None and not commit:
+        (repo / ".kittify").mkdir()
+        target = repo / CONFIG_REL
+        target.write_bytes(config.encode() if isinstance(config, str) else config)
+    return repo
+
+
+def _env(
+    tmp: Path,
+    repo: Path,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    wrap: tuple[str, ...] = (),
+) -> Env:
+    return Env(tmp, repo, cwd or repo, _home(tmp), dict(env or {}), wrap)
+
+
+def with_config(config: bytes | str) -> Callable[[Path, Callable[[], Path]], Env]:
+    """A committed repository whose config holds exactly ``config``."""
+
+    def setup(tmp: Path, _big: Callable[[], Path]) -> Env:
+        return _env(tmp, _repo(tmp, config))
+
+    return setup
+
+
+def _committed(tmp: Path, build: Callable[[Path], None]) -> Env:
+    """A repository whose ``.kittify/`` is built by ``build`` and then committed."""
+    repo = _repo(tmp, None)
+    build(repo)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "hostile"], cwd=repo, check=True, capture_output=True)
+    return _env(tmp, repo)
+
+
+def config_dir(tmp: Path, _big: Callable[[], Path]) -> Env:
+    def build(repo: Path) -> None:
+        (repo / CONFIG_REL).mkdir(parents=True)
+        (repo / CONFIG_REL / "keep").write_text("a directory where the config belongs\n")
+
+    return _committed(tmp, build)
+
+
+def dangling_symlink(tmp: Path, _big: Callable[[], Path]) -> Env:
+    def build(repo: Path) -> None:
+        (repo / ".kittify").mkdir()
+        (repo / CONFIG_REL).symlink_to("config.yaml.orig")
+
+    return _committed(tmp, build)
+
+
+def symlink_out(tmp: Path, _big: Callable[[], Path]) -> Env:
+    outside = tmp / "outside"
+    outside.mkdir()
+    (outside / "config.yaml").write_text(BASE_CONFIG)
+
+    def build(repo: Path) -> None:
+        (repo / ".kittify").mkdir()
+        (repo / CONFIG_REL).symlink_to("../../outside/config.yaml")
+
+    return _committed(tmp, build)
+
+
+def kittify_file(tmp: Path, _big: Callable[[], Path]) -> Env:
+    def build(repo: Path) -> None:
+        (repo / ".kittify").write_text("not a directory\n")
+
+    return _committed(tmp, build)
+
+
+def kittify_missing(tmp: Path, _big: Callable[[], Path]) -> Env:
+    return _env(tmp, _repo(tmp, None))
+
+
+def huge_config(tmp: Path, big: Callable[[], Path]) -> Env:
+    # Hard-linked, not copied: one 50 MB file per session; untracked (git add would
+    # compress 50 MB per run), which the porcelain check sees before and after alike.
+    repo = _repo(tmp, None)
+    (repo / ".kittify").mkdir()
+    os.link(big(), repo / CONFIG_REL)
+    return _env(tmp, repo)
+
+
+def write_big_config(path: Path, size: int = 50 * 1024 * 1024) -> Path:
+    """A valid config padded with comment lines to ``size`` bytes."""
+    line = b"# " + b"x" * 77 + b"\n"
+    with path.open("wb") as out:
+        out.write(BASE_CONFIG.encode())
+        out.write(line * ((size - len(BASE_CONFIG)) // len(line)))
+    return path
+
+
+def not_git(tmp: Path, _big: Callable[[], Path]) -> Env:
+    plain = tmp / "plain"
+    plain.mkdir()
+    (plain / "README.md").write_text("not a repository\n")
+    return _env(tmp, plain)
+
+
+def not_git_with_kittify(tmp: Path, _big: Callable[[], Path]) -> Env:
+    plain = tmp / "plain"
+    (plain / ".kittify").mkdir(parents=True)
+    (plain / CONFIG_REL).write_text(BASE_CONFIG)
+    return _env(tmp, plain)
+
+
+def git_worktree(tmp: Path, _big: Callable[[], Path]) -> Env:
+    main = _repo(tmp, BASE_CONFIG)
+    linked = tmp / "linked"
+    subprocess.run(
+        ["git", "worktree", "add", "-q", "-b", "feature", os.fspath(linked)],
+        cwd=main,
+        check=True,
+        capture_output=True,
+    )
+    return _env(tmp, linked.resolve())
+
+
+def bare_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
+    bare = tmp / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", os.fspath(bare)], check=True)
+    return _env(tmp, bare)
+
+
+# A legacy identity (no build_id) and an old binding: both write commands want to write.
+STALE_CONFIG = BASE_CONFIG.replace(
+    "  build_id: 0f6a8c3e-5d1b-5e7a-9c4f-2b8d6e1a3c5f\n", ""
+).replace("bind-001", "bind-000")
+
+
+# Root ignores permission bits; without these capabilities it obeys them like anyone.
+_DROP_DAC = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+
+
+def read_only_dir(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """Mode 0555/0444; as root the command runs without CAP_DAC_OVERRIDE so the bits apply."""
+    env = _env(tmp, _repo(tmp, STALE_CONFIG))
+    for path in (env.repo / CONFIG_REL,):
+        path.chmod(0o444)
+    for path in (env.repo / ".kittify", env.repo):
+        path.chmod(0o555)
+    return _env(tmp, env.repo, wrap=_DROP_DAC if os.geteuid() == 0 else ())
+
+
+def read_only_fs(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """The repository bind-mounted read-only in a private mount namespace (EROFS)."""
+    env = _env(tmp, _repo(tmp, STALE_CONFIG))
+    userns = () if os.geteuid() == 0 else ("-r",)
+    mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+    wrap = ("unshare", *userns, "-m", "--", "sh", "-c", mount, os.fspath(env.repo))
+    return _env(tmp, env.repo, wrap=wrap)
+
+
+def unreadable_config(tmp: Path, _big: Callable[[], Path]) -> Env:
+    env = _env(tmp, _repo(tmp, BASE_CONFIG))
+    (env.repo / CONFIG_REL).chmod(0o000)
+    return _env(tmp, env.repo, wrap=_DROP_DAC if os.geteuid() == 0 else ())
+
+
+def outside_dir(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """The repository, plus a sibling directory that is no project; run from the repository."""
+    env = _env(tmp, _repo(tmp, BASE_CONFIG))
+    (tmp / "outside").mkdir()
+    return env
+
+
+def outside_cwd(tmp: Path, big: Callable[[], Path]) -> Env:
+    """As ``outside_dir``, but run from the sibling directory."""
+    env = outside_dir(tmp, big)
+    return _env(tmp, env.repo, cwd=tmp / "outside")
+
+
+def state_home_in_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
+    env = _env(tmp, _repo(tmp, BASE_CONFIG))
+    return _env(tmp, env.repo, env={"SPEC_KITTY_HOME": f"{env.repo}/.kittify/../state"})
+
+
+def plain_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
+    return _env(tmp, _repo(tmp, BASE_CONFIG))
+
+
+# --- hostile config texts -------------------------------------------------------------------
+
+MALFORMED = BASE_CONFIG.replace("  slug: demo-project\n", "  slug: [demo-project\n")
+NON_UTF8 = BASE_CONFIG.encode().replace(b"slug: demo-project", b"slug: d\xe9mo-project")
+BOM = b"\xef\xbb\xbf" + BASE_CONFIG.encode()
+DUPLICATE_KEY = BASE_CONFIG.replace(
+    "  slug: demo-project\n", "  slug: demo-project\n  uuid: 87654321-4321-8765-4321-876543218765\n"
+)
+DUPLICATE_SECTION = BASE_CONFIG + "project:\n  uuid: 87654321-4321-8765-4321-876543218765\n"
+PROJECT_LIST = "project:\n  - uuid\n  - slug\n" + BASE_CONFIG[BASE_CONFIG.index("tracker:") :]
+PROJECT_STRING = "project: demo-project\n" + BASE_CONFIG[BASE_CONFIG.index("tracker:") :]
+TRACKER_LIST = BASE_CONFIG[: BASE_CONFIG.index("tracker:")] + "tracker:\n  - jira\n  - bind-001\n"
+TRACKER_STRING = BASE_CONFIG[: BASE_CONFIG.index("tracker:")] + "tracker: jira\n"
+INVALID_UUID = BASE_CONFIG.replace(UUID, "not-a-uuid")
+
+
+def _alias_bomb(levels: int = 9, width: int = 10) -> str:
+    """The billion-laughs shape: each anchor holds ``width`` aliases of the one before."""
+    names = "abcdefghijklmnop"[:levels]
+    lines = [f"  a: &a [{', '.join(['lol'] * width)}]"]
+    for prev, name in itertools.pairwise(names):
+        lines.append(f"  {name}: &{name} [{', '.join(['*' + prev] * width)}]")
+    return BASE_CONFIG + "bomb:\n" + "\n".join(lines) + "\n"
+
+
+ALIAS_BOMB = _alias_bomb()
+DEEP_NESTING = BASE_CONFIG + "deep: " + "[" * 200 + "]" * 200 + "\n"
+
+
+# --- the catalog -----------------------------------------------------------------------------
+
+CONFIG_PH = "<repo>/.kittify/config.yaml"
+PARSE_FIX = "restore it with `git checkout -- .kittify/config.yaml`"
+
+# What each command prints first when the input does it no harm.
+OK_LINES: Mapping[str, str] = {
+    "sync status": "sync:      enabled (authenticated)",
+    "events emit": (
+        "queued mission.started <event-id> for project <uuid> (build <uuid>); "
+        "deliver with `spec-kitty sync push`"
+    ),
+    "tracker status": "tracker:   jira / demo-project",
+    "init": "already initialized: demo-project (<uuid>)",
+    "tracker bind": (
+        "already bound: jira / demo-project (binding_ref bind-001) in .kittify/config.yaml"
+    ),
+}
+STALE_HINT = (
+    "hint: the server reports binding_ref 'bind-001' (stored: 'bind-000'); "
+    "run `spec-kitty tracker apply` to store the new binding_ref"
+)
+READS = ("sync status", "events emit", "tracker status")
+WRITES = ("init", "tracker bind")
+USES_PROJECT = ("sync status", "events emit", "init")
+USES_TRACKER = ("tracker status", "tracker bind")
+
+# Known defects (see the hostile-input report): each reason names the fix.
+FS_EXIT = "OS refusals exit 4 INVALID_CONFIG, not the documented 9 FILESYSTEM (_dispatch)"
+TEMP_NAME = "the message names kitty_fs's temp file, not the directory that refused (_file_error)"
+PY_TYPE = "the message names a Python type (tuple, str), not the YAML kind (_wrong_type)"
+DUP_VALUES = "ruamel's message quotes both whole values: a duplicated section fills the screen"
+BARE = "a bare repository is reported as 'not inside a git repository' (find_project_root)"
+ESCAPE_FIX = "the fix line is for a programmer ('pass a path relative to the context root')"
+NOT_DIR = "the fix line is vague ('fix the cause and retry'); exit 4, not 9 FILESYSTEM"
+SURROGATE = "non-UTF-8 --payload is queued as lone surrogates (parse_payload)"
+
+
+def err(command: str, code: str, message: str) -> str:
+    return f"spec-kitty {command}: error [{code}]: {message}"
+
+
+def fails(
+    exit_code: ExitCode,
+    message: str,
+    commands: Sequence[str] = tuple(COMMANDS),
+    *,
+    code: str | None = None,
+    defect: Defect | None = None,
+) -> tuple[Run, ...]:
+    """The same error from each of ``commands``."""
+    shown = code or exit_code.name
+    return tuple(
+        Run(name, COMMANDS[name], exit_code, err(name, shown, message), defect=defect)
+        for name in commands
+    )
+
+
+def works(
+    commands: Sequence[str] = tuple(COMMANDS),
+    *,
+    lines: Mapping[str, str] | None = None,
+    writes: Sequence[str] = (),
+) -> tuple[Run, ...]:
+    """Exit 0 from each of ``commands``, printing ``OK_LINES`` unless ``lines`` says otherwise."""
+    shown = {**OK_LINES, **(lines or {})}
+    return tuple(
+        Run(name, COMMANDS[name], ExitCode.OK, shown[name], writes=name in writes)
+        for name in commands
+    )
+
+
+def emit(payload: str, exit_code: ExitCode, line: str, **extra: object) -> Run:
+    argv = ("events", "emit", "mission.started", "--payload", payload)
+    return Run("events emit", argv, exit_code, line, **extra)  # type: ignore[arg-type]
+
+
+def _invalid_event(message: str) -> str:
+    return err("events emit", "INVALID_EVENT", message)
+
+
+_NAMED = "names the config"
+HUGE_PAYLOAD = '{"blob": "' + "x" * (120 * 1024) + '"}'
+DEEP_PAYLOAD = "[" * 60_000 + "]" * 60_000
+NON_UTF8_PAYLOAD = b'{"a": "\xff\xfe"}'.decode("utf-8", "surrogateescape")
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "malformed-yaml",
+        "malformed YAML (an unclosed `[` in `project.slug`)",
+        with_config(MALFORMED),
+        fails(ExitCode.INVALID_CONFIG, f"{CONFIG_PH}:5: expected ',' or ']', but got ':'"),
+        names=CONFIG_PH,
+        fix=PARSE_FIX,
+    ),
+    Case(
+        "non-utf8",
+        "non-UTF-8 bytes (Latin-1 `é` in `project.slug`)",
+        with_config(NON_UTF8),
+        fails(ExitCode.INVALID_CONFIG, f"{CONFIG_PH}:4: not valid UTF-8 (byte 0xe9 at offset 115)"),
+        names=CONFIG_PH,
+        fix=PARSE_FIX,
+    ),
+    Case(
+        "utf8-bom",
+        "a UTF-8 byte-order mark before a valid config",
+        with_config(BOM),
+        works(),
+    ),
+    Case(
+        "duplicate-key",
+        "a duplicate key (`project.uuid` twice, different values)",
+        with_config(DUPLICATE_KEY),
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f'{CONFIG_PH}:5: duplicate key "uuid" (a key may appear only once in a mapping)',
+            defect=Defect(
+                DUP_VALUES,
+                ExitCode.INVALID_CONFIG,
+                f'{CONFIG_PH}:5: found duplicate key "uuid" with value "<uuid>" '
+                '(original value: "<uuid>")',
+            ),
+        ),
+        names=CONFIG_PH,
+        fix=PARSE_FIX,
+    ),
+    Case(
+        "duplicate-section",
+        "a duplicate section (`project:` twice)",
+        with_config(DUPLICATE_SECTION),
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f'{CONFIG_PH}:11: duplicate key "project" (a key may appear only once in a mapping)',
+            defect=Defect(
+                DUP_VALUES,
+                ExitCode.INVALID_CONFIG,
+                f'{CONFIG_PH}:11: found duplicate key "project" '
+                "with value \"{'uuid': '<uuid>'}\" "
+                "(original value: \"{'uuid': '<uuid>', 'slug': 'demo-project', "
+                "'node_id': 'abcdef012345', 'build_id': '<uuid>'}\")",
+            ),
+        ),
+        names=CONFIG_PH,
+        fix=PARSE_FIX,
+    ),
+    Case(
+        "project-list",
+        "`project:` as a list",
+        with_config(PROJECT_LIST),
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH}: section 'project' must be a mapping, found a list",
+            USES_PROJECT,
+            defect=Defect(
+                PY_TYPE,
+                ExitCode.INVALID_CONFIG,
+                f"{CONFIG_PH}: section 'project' must be a mapping, found tuple",
+            ),
+        )
+        + works(USES_TRACKER),
+        names=CONFIG_PH,
+        fix="rewrite 'project:' as key: value lines",
+    ),
+    Case(
+        "project-string",
+        "`project:` as a string",
+        with_config(PROJECT_STRING),
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH}: section 'project' must be a mapping, found a string",
+            USES_PROJECT,
+            defect=Defect(
+                PY_TYPE,
+                ExitCode.INVALID_CONFIG,
+                f"{CONFIG_PH}: section 'project' must be a mapping, found str",
+            ),
+        )
+        + works(USES_TRACKER),
+        names=CONFIG_PH,
+        fix="rewrite 'project:' as key: value lines",
+    ),
+    Case(
+        "tracker-list",
+        "`tracker:` as a list",
+        with_config(TRACKER_LIST),
+        works(USES_PROJECT)
+        + fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH}: section 'tracker' must be a mapping, found a list",
+            USES_TRACKER,
+            defect=Defect(
+                PY_TYPE,
+                ExitCode.INVALID_CONFIG,
+                f"{CONFIG_PH}: section 'tracker' must be a mapping, found tuple",
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="rewrite 'tracker:' as key: value lines",
+    ),
+    Case(
+        "tracker-string",
+        "`tracker:` as a string",
+        with_config(TRACKER_STRING),
+        works(USES_PROJECT)
+        + fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH}: section 'tracker' must be a mapping, found a string",
+            USES_TRACKER,
+            defect=Defect(
+                PY_TYPE,
+                ExitCode.INVALID_CONFIG,
+                f"{CONFIG_PH}: section 'tracker' must be a mapping, found str",
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="rewrite 'tracker:' as key: value lines",
+    ),
+    Case(
+        "invalid-uuid",
+        "an invalid uuid (`project.uuid: not-a-uuid`)",
+        with_config(INVALID_UUID),
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH}: project.uuid 'not-a-uuid' is not a valid UUID",
+            USES_PROJECT,
+        )
+        + works(USES_TRACKER),
+        names=CONFIG_PH,
+        fix="git checkout -- .kittify/config.yaml",
+    ),
+    Case(
+        "alias-bomb",
+        "a YAML alias bomb (9 levels of 10 aliases: 10^9 nodes)",
+        with_config(ALIAS_BOMB),
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH}: aliases expand to more than 100000 nodes (an alias bomb?)",
+        ),
+        names=CONFIG_PH,
+        fix="remove the repeated anchors/aliases",
+    ),
+    Case(
+        "deep-nesting",
+        "200 nested flow sequences (the limit is 50)",
+        with_config(DEEP_NESTING),
+        fails(ExitCode.INVALID_CONFIG, f"{CONFIG_PH}:11: nested more than 50 levels deep"),
+        names=CONFIG_PH,
+        fix="nothing was written",
+    ),
+    Case(
+        "huge-config",
+        "a 50 MB config (valid YAML padded with comments)",
+        huge_config,
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH} is over the 1048576-byte limit for a config file",
+        ),
+        names=CONFIG_PH,
+        fix="nothing was written",
+    ),
+    Case(
+        "config-directory",
+        "`config.yaml` is a directory",
+        config_dir,
+        fails(ExitCode.INVALID_CONFIG, f"{CONFIG_PH} is a directory, not a config file"),
+        names=CONFIG_PH,
+        fix="replace .kittify/config.yaml with a regular file",
+    ),
+    Case(
+        "dangling-symlink",
+        "`config.yaml` is a dangling symlink",
+        dangling_symlink,
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH} is a dangling or looping symlink (to config.yaml.orig)",
+        ),
+        names=CONFIG_PH,
+        fix="remove the link or point it at a real file inside <repo>",
+    ),
+    Case(
+        "symlink-out",
+        "`config.yaml` is a symlink out of the repository",
+        symlink_out,
+        fails(
+            ExitCode.INVALID_CONFIG,
+            f"{CONFIG_PH} is a symlink to <tmp>/outside/config.yaml, outside the repository <repo>",
+            defect=Defect(
+                ESCAPE_FIX,
+                ExitCode.INVALID_CONFIG,
+                "path '.kittify/config.yaml' resolves to <tmp>/outside/config.yaml, "
+                "outside the root <repo>",
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="replace the link with a regular file inside <repo>",
+    ),
+    Case(
+        "kittify-missing",
+        "`.kittify/` missing (a git repository never initialized)",
+        kittify_missing,
+        works(
+            lines={
+                "sync status": (
+                    f"note: not a spec-kitty project yet: {CONFIG_PH} does not exist; "
+                    "fix: run `spec-kitty init` to create the project identity"
+                ),
+                "events emit": (
+                    f"note: not a spec-kitty project yet: {CONFIG_PH} does not exist; "
+                    "fix: run `spec-kitty init` to create the project identity"
+                ),
+                "init": "initialized repo (<uuid>)",
+                "tracker bind": (
+                    "bound: jira / demo-project (binding_ref bind-001) in .kittify/config.yaml"
+                ),
+            },
+            commands=("sync status", "events emit", "init", "tracker bind"),
+            writes=WRITES,
+        )
+        + fails(
+            ExitCode.NOT_INITIALIZED,
+            f"no tracker binding in {CONFIG_PH} (tracker.provider is not set)",
+            ("tracker status",),
+            code="TRACKER_NOT_BOUND",
+        ),
+        names=CONFIG_PH,
+        fix="spec-kitty tracker bind",
+    ),
+    Case(
+        "kittify-file",
+        "`.kittify` is a file, not a directory",
+        kittify_file,
+        fails(
+            ExitCode.FILESYSTEM,
+            f"cannot read {CONFIG_PH}: Not a directory",
+            defect=Defect(
+                NOT_DIR, ExitCode.INVALID_CONFIG, f"cannot read {CONFIG_PH}: Not a directory"
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="<repo>/.kittify is a file where a directory belongs",
+    ),
+    Case(
+        "unreadable-config",
+        "`config.yaml` unreadable (mode 000)",
+        unreadable_config,
+        fails(
+            ExitCode.FILESYSTEM,
+            f"cannot read {CONFIG_PH}: Permission denied",
+            defect=Defect(
+                FS_EXIT, ExitCode.INVALID_CONFIG, f"cannot read {CONFIG_PH}: Permission denied"
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="make the file and its directory writable (or readable)",
+        needs="drop-dac",
+    ),
+    Case(
+        "read-only-dir",
+        "a read-only directory (modes 0555/0444; config lacks `build_id`, old binding)",
+        read_only_dir,
+        works(READS, lines={"tracker status": STALE_HINT})
+        + fails(
+            ExitCode.FILESYSTEM,
+            f"cannot write {CONFIG_PH}: Permission denied",
+            WRITES,
+            defect=Defect(
+                f"{FS_EXIT}; {TEMP_NAME}",
+                ExitCode.INVALID_CONFIG,
+                f"cannot write {CONFIG_PH}: Permission denied: <repo>/.git/kitty-fs/<temp>",
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="make the file and its directory writable",
+        needs="drop-dac",
+    ),
+    Case(
+        "read-only-fs",
+        "a read-only filesystem (repository bind-mounted read-only; same config)",
+        read_only_fs,
+        works(READS, lines={"tracker status": STALE_HINT})
+        + fails(
+            ExitCode.FILESYSTEM,
+            f"cannot write {CONFIG_PH}: Read-only file system: <repo>/.kittify",
+            WRITES,
+            defect=Defect(
+                f"{FS_EXIT}; {TEMP_NAME}",
+                ExitCode.INVALID_CONFIG,
+                f"cannot write {CONFIG_PH}: Read-only file system: <repo>/.kittify/<temp>",
+            ),
+        ),
+        names=CONFIG_PH,
+        fix="the filesystem is mounted read-only",
+        needs="ro-mount",
+    ),
+    Case(
+        "not-git",
+        "not a git repository (a plain directory)",
+        not_git,
+        fails(
+            ExitCode.NOT_INITIALIZED,
+            "<repo> is not inside a git repository or spec-kitty project",
+        ),
+        names="<repo>",
+        fix="cd into your repository (or pass --repo DIR)",
+    ),
+    Case(
+        "not-git-project",
+        "not a git repository, but `.kittify/config.yaml` present",
+        not_git_with_kittify,
+        works(),
+    ),
+    Case(
+        "git-worktree",
+        "a linked git worktree (`.git` is a file)",
+        git_worktree,
+        works(),
+    ),
+    Case(
+        "bare-repository",
+        "a bare repository",
+        bare_repo,
+        fails(
+            ExitCode.NOT_INITIALIZED,
+            "<repo> is a bare git repository (it has no worktree)",
+            defect=Defect(
+                BARE,
+                ExitCode.NOT_INITIALIZED,
+                "<repo> is not inside a git repository or spec-kitty project",
+            ),
+        ),
+        names="<repo>",
+        fix="git worktree add",
+    ),
+    Case(
+        "repo-dotdot-out",
+        "`--repo ../outside`: `..` leading out of the project",
+        outside_dir,
+        (
+            Run(
+                "sync status",
+                ("--repo", "../outside", "sync", "status"),
+                ExitCode.NOT_INITIALIZED,
+                err(
+                    "sync status",
+                    "NOT_INITIALIZED",
+                    "<tmp>/outside is not inside a git repository or spec-kitty project",
+                ),
+            ),
+        ),
+        names="<tmp>/outside",
+        fix="pass --repo DIR",
+    ),
+    Case(
+        "repo-dotdot-back",
+        "`--repo ../repo/.kittify/..` from outside: `..` leading back in",
+        outside_cwd,
+        (Run("init", ("--repo", "../repo/.kittify/..", "init"), ExitCode.OK, OK_LINES["init"]),),
+    ),
+    Case(
+        "repo-missing",
+        "`--repo ../missing`: a directory that does not exist",
+        plain_repo,
+        (
+            Run(
+                "sync status",
+                ("--repo", "../missing", "sync", "status"),
+                ExitCode.USAGE,
+                err("sync status", "USAGE", "../missing is not a directory"),
+            ),
+        ),
+        names="../missing",
+        fix="pass --repo an existing directory",
+    ),
+    Case(
+        "mission-dotdot",
+        "`record-analysis --mission ../../escape`",
+        plain_repo,
+        (
+            Run(
+                "record-analysis",
+                ("record-analysis", "--mission", "../../escape"),
+                ExitCode.USAGE,
+                err("record-analysis", "USAGE", "invalid mission name '../../escape'"),
+            ),
+        ),
+        fix="lower-case letters, digits and dashes",
+    ),
+    Case(
+        "event-type-dotdot",
+        "`events emit ../../x`: an event type with `..`",
+        plain_repo,
+        (
+            Run(
+                "events emit",
+                ("events", "emit", "../../x"),
+                ExitCode.USAGE,
+                _invalid_event("invalid event type '../../x'"),
+            ),
+        ),
+        fix="dotted lower-case names",
+    ),
+    Case(
+        "state-home-dotdot",
+        "`SPEC_KITTY_HOME=<repo>/.kittify/../state`: `..` leading into the repository",
+        state_home_in_repo,
+        fails(
+            ExitCode.INVALID_CONFIG,
+            "the state directory <repo>/.kittify/../state is inside the repository <repo>",
+            ("sync status", "init"),
+        ),
+        names="<repo>/.kittify/../state",
+        fix="point SPEC_KITTY_HOME at a directory outside every repository",
+    ),
+    Case(
+        "payload-malformed",
+        'a malformed `--payload` (`{"a":`)',
+        plain_repo,
+        (
+            emit(
+                '{"a":',
+                ExitCode.USAGE,
+                _invalid_event(
+                    "--payload is not valid JSON: Expecting value: line 1 column 6 (char 5)"
+                ),
+            ),
+        ),
+        fix="quote it for the shell",
+    ),
+    Case(
+        "payload-not-object",
+        "a `--payload` that is JSON but not an object (`[1]`)",
+        plain_repo,
+        (emit("[1]", ExitCode.USAGE, _invalid_event("--payload must be a JSON object, not list")),),
+        fix="wrap the value",
+    ),
+    Case(
+        "payload-deep",
+        "a `--payload` of 60,000 nested arrays",
+        plain_repo,
+        (
+            emit(
+                DEEP_PAYLOAD,
+                ExitCode.USAGE,
+                _invalid_event(
+                    "--payload is not valid JSON: maximum recursion depth exceeded while "
+                    "decoding a JSON array from a unicode string"
+                ),
+                shown="'[[[…]]]' (60,000 deep)",
+            ),
+        ),
+        fix="quote it for the shell",
+    ),
+    Case(
+        "payload-nan",
+        "a `--payload` with NaN and an out-of-range float",
+        plain_repo,
+        (
+            emit(
+                '{"a": NaN, "b": 1e999}',
+                ExitCode.USAGE,
+                _invalid_event(
+                    "event 'mission.started': payload is not JSON: "
+                    "Out of range float values are not JSON compliant"
+                ),
+            ),
+        ),
+        fix="payloads are JSON objects",
+    ),
+    Case(
+        "payload-huge",
+        "a huge `--payload` (120 KiB: one argument cannot exceed 128 KiB on Linux)",
+        plain_repo,
+        (
+            emit(
+                HUGE_PAYLOAD,
+                ExitCode.OK,
+                OK_LINES["events emit"],
+                shown='\'{"blob": "xxx…"}\' (120 KiB)',
+            ),
+        ),
+    ),
+    Case(
+        "payload-non-utf8",
+        "a `--payload` with non-UTF-8 bytes (`\\xff\\xfe`)",
+        plain_repo,
+        (
+            emit(
+                NON_UTF8_PAYLOAD,
+                ExitCode.USAGE,
+                _invalid_event("--payload is not valid UTF-8 (byte 0xff at character 7)"),
+                shown='$\'{"a": "\\xff\\xfe"}\'',
+                defect=Defect(SURROGATE, ExitCode.OK, OK_LINES["events emit"]),
+            ),
+        ),
+        fix="pass UTF-8 text",
+    ),
+    Case(
+        "payload-lone-surrogate",
+        "a `--payload` with a lone surrogate escape (`\\ud800`)",
+        plain_repo,
+        (
+            emit(
+                '{"a": "\\ud800"}',
+                ExitCode.USAGE,
+                _invalid_event(
+                    "--payload has a lone surrogate (U+D800), which is not valid Unicode"
+                ),
+                defect=Defect(SURROGATE, ExitCode.OK, OK_LINES["events emit"]),
+            ),
+        ),
+        fix="pass UTF-8 text",
+    ),
+)
+
+# --- normalising output ----------------------------------------------------------------------
+
+_UUID_RE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_ULID_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
+_TEMP_RE = re.compile(r"\.config\.yaml\.[0-9a-f]{16}\.tmp[0-9a-f]+")
+
+
+def normalize(text: str, env: Env) -> str:
+    """``text`` with the run's paths, uuids and event ids as placeholders."""
+    places = [
+        (env.repo, "<repo>"),
+        (env.home, "<home>"),
+        (env.tmp, "<tmp>"),
+    ]
+    for path, name in places:
+        for form in {os.fspath(path), os.path.realpath(path)}:
+            text = text.replace(form, name)
+    text = _UUID_RE.sub("<uuid>", text)
+    text = _TEMP_RE.sub("<temp>", text)
+    return _ULID_RE.sub("<event-id>", text)
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+def tree_state(root: Path, skip: Sequence[Path] = ()) -> dict[str, tuple[object, ...]]:
+    """Every entry below ``root`` (``.git`` and ``skip`` aside): kind, mode and content.
+
+    Files carry sha256 and ``mtime_ns``; links their target; directories their mode
+    only (a temp file made and removed changes a directory's mtime, not its bytes).
+    """
+    state: dict[str, tuple[object, ...]] = {}
+    skipped = {os.path.realpath(p) for p in skip}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [
+            d
+            for d in dirs
+            if d != ".git" and os.path.realpath(os.path.join(folder, d)) not in skipped
+        ]
+        for name in (*dirs, *files):
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            rel = os.path.relpath(path, root)
+            mode = stat.S_IMODE(info.st_mode)
+            if stat.S_ISLNK(info.st_mode):
+                state[rel] = ("link", os.readlink(path))
+            elif stat.S_ISDIR(info.st_mode):
+                state[rel] = ("dir", mode)
+            elif stat.S_ISREG(info.st_mode):
+                state[rel] = ("file", mode, info.st_mtime_ns, _sha256(path, info.st_mode))
+            else:
+                state[rel] = ("other", mode, info.st_mtime_ns)
+    return state
+
+
+def _sha256(path: str, mode: int) -> str:
+    if not mode & stat.S_IRUSR:
+        return "unreadable"
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def needs_available(needs: str | None) -> str | None:
+    """Why a case cannot run on this machine, or ``None`` when it can."""
+    if needs is None:
+        return None
+    tool = {"ro-mount": "unshare", "drop-dac": "setpriv"}[needs]
+    if os.geteuid() == 0 and shutil.which(tool) is None:
+        return f"{tool} is not installed (needed to make this input as root)"
+    return None
+
+
+# --- the document ----------------------------------------------------------------------------
+
+DOC_HEADER = """\
+# Hostile inputs
+
+Generated from `tests/hostile/hostile_cases.py` (`KITTY_WRITE_CATALOG=1 python -m pytest
+tests/hostile -k catalog_document` rewrites it); `tests/hostile/test_hostile_inputs.py` runs
+every row as a real `spec-kitty` subprocess in a fresh git repository, with and without
+`--json`, and checks the exit code, the first line below, a `fix:` line on every error, no
+traceback, and that no file changed (except where a write command is meant to write).
+
+Placeholders: `<repo>` the project, `<tmp>` the directory holding it, `<home>` the state
+directory (`SPEC_KITTY_HOME`), `<uuid>` a uuid, `<event-id>` an event id. Exit codes are
+documented in `spec-kitty --help` and `src/specify_cli/cli/_exit.py`.
+"""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """``text`` as an inline code span; doubled backticks let it hold single ones."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
+
+
+def render_markdown(cases: Sequence[Case]) -> str:
+    """The catalog as one Markdown table: what each command does today with each input."""
+    rows = [
+        "| input | command | exit code | message | note |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for case in cases:
+        for run in case.runs:
+            words = [shlex.quote(word) for word in run.argv]
+            if run.shown is not None:
+                words[-1] = run.shown
+            command = _code(" ".join(["spec-kitty", *words]))
+            exit_code, line = run.today() or (run.exit, run.line)
+            notes = []
+            if run.writes:
+                notes.append("writes the config (meant to)")
+            if run.defect is not None:
+                notes.append(
+                    f"**known defect:** {_cell(run.defect.reason)}; after the fix: "
+                    f"{int(run.exit)} {run.exit.name}, {_code(run.line)}"
+                )
+            cells = [
+                _cell(case.input),
+                command,
+                f"{int(exit_code)} {exit_code.name}",
+                _code(line),
+                "; ".join(notes),
+            ]
+            rows.append("| " + " | ".join(cells) + " |")
+    return DOC_HEADER + "\n" + "\n".join(rows) + "\n"
