@@ -1,0 +1,78 @@
+"""``spec-kitty capabilities`` lists every command with the capability it declared.
+
+Compared with the registry (what the dispatcher enforces) and with the typer
+application (what a user can type): the three must agree, so no command can be
+reachable without a declared capability.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import typer.core
+import typer.main
+from cli_support import TreeState, make_project, registry, run_cli
+
+from specify_cli.cli._app import build_app
+
+REGISTRY = registry()
+
+
+def _cli_commands() -> set[str]:
+    """Every leaf command of the typer app, as space-separated words."""
+    root = typer.main.get_command(build_app())
+    found: set[str] = set()
+
+    def walk(command: object, prefix: tuple[str, ...]) -> None:
+        if isinstance(command, typer.core.TyperGroup):
+            for name, sub in command.commands.items():
+                walk(sub, (*prefix, name))
+        else:
+            found.add(" ".join(prefix))
+
+    walk(root, ())
+    return found
+
+
+def test_capabilities_json_lists_the_registry(tmp_path: Path, offline_env: dict[str, str]) -> None:
+    repo = make_project(tmp_path / "repo")
+    before = TreeState.take(repo)
+    run = run_cli(["capabilities", "--json"], cwd=repo, env=offline_env)
+    result = run.json()
+    assert run.returncode == 0 and result["ok"] is True, run.describe()
+    rows = result["commands"]
+    assert isinstance(rows, list)
+    listed = {(r["command"], r["capability"], r["summary"]) for r in rows}
+    assert listed == {(c.name, c.capability, c.summary) for c in REGISTRY.values()}
+    assert len(rows) == len(REGISTRY)  # no duplicates
+    assert [r["command"] for r in rows] == sorted(REGISTRY)
+    capability = {r["command"]: r["capability"] for r in rows}
+    assert {n for n, c in capability.items() if c == "write"} == {
+        "init",
+        "record-analysis",
+        "tracker apply",
+        "tracker bind",
+    }
+    assert before.changes_since(TreeState.take(repo)) == []
+
+
+def test_capabilities_text_names_each_command_and_capability(
+    tmp_path: Path, offline_env: dict[str, str]
+) -> None:
+    repo = make_project(tmp_path / "repo")
+    run = run_cli(["capabilities"], cwd=repo, env=offline_env)
+    assert run.returncode == 0, run.describe()
+    lines = run.stdout.splitlines()
+    assert len(lines) == len(REGISTRY)
+    for command in REGISTRY.values():
+        [line] = [ln for ln in lines if ln.startswith(command.name + "  ")]
+        assert line.split()[len(command.name.split())] == command.capability
+
+
+def test_every_cli_command_is_declared_and_every_declaration_is_reachable() -> None:
+    """A typer command added without read_command/write_command would bypass the dispatcher."""
+    assert _cli_commands() == set(REGISTRY)
+    for name, command in REGISTRY.items():
+        assert command.name == name
+        assert command.capability in ("read", "write")
