@@ -16,6 +16,8 @@ from cli_support import TreeState, make_project, registry, run_cli
 
 from specify_cli.cli._app import build_app
 
+pytest_plugins = ["cli_fixtures"]
+
 REGISTRY = registry()
 
 

@@ -38,6 +38,8 @@ from cli_support import (
 
 from specify_cli.cli._registry import Command
 
+pytest_plugins = ["cli_fixtures"]
+
 EnvFactory = Callable[[Path, Saas, str], dict[str, str]]
 
 

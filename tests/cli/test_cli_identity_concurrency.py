@@ -33,6 +33,8 @@ from cli_support import (
     spec_kitty_executable,
 )
 
+pytest_plugins = ["cli_fixtures"]
+
 PROCESSES = 40 if os.environ.get("KITTY_FULL") == "1" else 10
 # The design's rule, spelled out independently of specify_cli.identity.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "spec-kitty:identity:build_id")

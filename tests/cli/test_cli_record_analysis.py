@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from cli_support import TreeState, command_argv, git, make_project, read_commands, run_cli
 
+pytest_plugins = ["cli_fixtures"]
+
 MISSION = "001-login-flow"
 ANALYSIS = f"kitty-specs/{MISSION}/analysis.md"
 ARGV = ["record-analysis", "--mission", MISSION, "--summary", "Looks consistent."]

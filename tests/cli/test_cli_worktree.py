@@ -24,6 +24,8 @@ from cli_support import (
 
 from specify_cli.cli._registry import Command
 
+pytest_plugins = ["cli_fixtures"]
+
 
 @pytest.fixture
 def linked(tmp_path: Path) -> tuple[Path, Path]:

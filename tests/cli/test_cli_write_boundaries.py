@@ -22,6 +22,8 @@ from cli_support import (
     run_cli,
 )
 
+pytest_plugins = ["cli_fixtures"]
+
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "spec-kitty:identity:build_id")
 LEGACY_BUILD_ID = str(uuid.uuid5(NAMESPACE, f"{PROJECT_UUID}:abcdef012345"))
 

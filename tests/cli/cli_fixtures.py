@@ -1,4 +1,10 @@
-"""Fixtures of the ``spec-kitty`` command-line tests: a reference SaaS process and a dead URL."""
+"""Fixtures of the ``spec-kitty`` command-line tests: a reference SaaS process, a dead URL, envs.
+
+A pytest plugin module, loaded by ``pytest_plugins = ["cli_fixtures"]`` in each
+test module that needs it, rather than a ``conftest.py``: ``tests/specify_cli``
+already has one, and mypy (which checks ``tests/`` without packages) refuses two
+modules named ``conftest``.
+"""
 
 from __future__ import annotations
 
