@@ -361,14 +361,6 @@ def test_a_swallowed_guard_error_still_fails_the_command(plugin_dir: Path, tmp_p
     assert before.changes_since(TreeState.take(repo)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src bug: a read command that swallows the guard's error has already printed its"
-        " result, so --json prints {ok: true} and then {ok: false}; fix: the dispatcher"
-        " checks scope.violations before Output.result prints (see the report)"
-    ),
-)
 def test_a_swallowed_guard_error_prints_one_json_failure(plugin_dir: Path, tmp_path: Path) -> None:
     repo = make_project(tmp_path / "repo")
     run = run_cli(
@@ -403,14 +395,6 @@ def test_the_temp_dir_is_a_side_channel(plugin_dir: Path, tmp_path: Path) -> Non
     assert Path(str(run.json()["temp"])).parent == temp
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src bug: _side_channels() leaves the temp dir out only when it contains the"
-        " repository, not when the repository contains it (TMPDIR=$repo/tmp), so a read"
-        " command writes into the worktree; fix in _dispatch._side_channels (see the report)"
-    ),
-)
 def test_a_temp_dir_inside_the_repository_is_not_a_side_channel(
     plugin_dir: Path, tmp_path: Path
 ) -> None:

@@ -77,11 +77,12 @@ def _mint_state(command: str, root: Path) -> WriteContext:
 
 
 def _side_channels(root: Path, state: WriteContext) -> list[Path]:
-    """The state directory, and the temp dir unless the repository itself lies below it."""
+    """The state directory, and the temp dir unless it and the repository overlap."""
     channels = [state.root]
     temp = Path(os.path.realpath(tempfile.gettempdir()))
-    # A temp dir above the root would whitelist the whole worktree: leave it out then.
-    if not root.is_relative_to(temp):
+    # A temp dir above the root would whitelist the whole worktree, one inside it a part
+    # of the worktree (TMPDIR=$repo/tmp): either way it is no side channel then.
+    if not (root.is_relative_to(temp) or temp.is_relative_to(root)):
         channels.append(temp)
     return channels
 
@@ -97,16 +98,25 @@ def _run(
 
     repo = read_context(root, reason=command.name)
     with read_scope(repo, side_channels=_side_channels(root, inv.state)) as scope:
-        code = call(repo, inv) or 0
-    if scope.violations:
-        # The body caught the guard's error and carried on: still a bug, still reported.
-        first = scope.violations[0]
-        raise WriteViolation(
-            f"{command.name} attempted {first.describe()} and swallowed the guard's error",
-            operation=first.event,
-            path=first.path,
-            reason=first.reason,
-        )
+
+        def refuse_swallowed() -> None:
+            if scope.violations:
+                # The body caught the guard's error and carried on: still a bug, still
+                # reported, and before any result is printed (--json prints one object).
+                first = scope.violations[0]
+                raise WriteViolation(
+                    f"{command.name} attempted {first.describe()} and swallowed the guard's error",
+                    operation=first.event,
+                    path=first.path,
+                    reason=first.reason,
+                )
+
+        out.before_result = refuse_swallowed
+        try:
+            code = call(repo, inv) or 0
+        finally:
+            out.before_result = None
+    refuse_swallowed()
     return code
 
 

@@ -33,8 +33,13 @@ class Output:
     as_json: bool = False
     stdout: TextIO = attrs.field(factory=lambda: sys.stdout)
     stderr: TextIO = attrs.field(factory=lambda: sys.stderr)
+    # Called before a result is printed; raises to turn it into a failure instead
+    # (the dispatcher uses it to refuse a result after a swallowed guard error).
+    before_result: Callable[[], None] | None = None
 
     def result(self, data: Mapping[str, object], lines: Sequence[str] = ()) -> None:
+        if self.before_result is not None:
+            self.before_result()
         if self.as_json:
             payload = {"ok": True, "command": self.command, **data}
             self.stdout.write(json.dumps(payload, default=_default, sort_keys=True) + "\n")
