@@ -59,14 +59,14 @@ class Invocation:
     output: Output
 
 
-def _mint_state(command: str, root: Path) -> WriteContext:
+def _mint_state(command: str, project: Path | None) -> WriteContext:
     from specify_cli.sync._settings import state_dir
 
     home = state_dir()
     real = Path(os.path.realpath(home))
-    if real == root or real.is_relative_to(root):
+    if project is not None and real.is_relative_to(project):
         raise CommandFailure(
-            f"the state directory {home} is inside the repository {root}",
+            f"the state directory {home} is inside the repository {project}",
             ExitCode.INVALID_CONFIG,
             "point SPEC_KITTY_HOME at a directory outside every repository (default ~/.spec-kitty)",
         )
@@ -90,8 +90,15 @@ def _side_channels(root: Path, state: WriteContext) -> list[Path]:
 def _run(
     command: Command[...], out: Output, call: Callable[[ReadContext, Invocation], int | None]
 ) -> int:
-    root = find_project_root(_repo_option or Path.cwd())
-    inv = Invocation(command.name, _mint_state(command.name, root), out)
+    start = _repo_option or Path.cwd()
+    project: Path | None
+    try:
+        project = root = find_project_root(start)
+    except CommandFailure:
+        if command.needs_project or command.capability == "write":
+            raise
+        project, root = None, Path(os.path.realpath(start))
+    inv = Invocation(command.name, _mint_state(command.name, project), out)
     if command.capability == "write":
         return call(write_boundary(root, reason=command.name), inv) or 0
     from kitty_fs import read_scope
@@ -159,6 +166,12 @@ def dispatch(
     except KeyboardInterrupt:
         out.failure(code="INTERRUPTED", message="interrupted", hint="", exit_code=130)
         code = 130
+    except BrokenPipeError:
+        # The reader went away (`spec-kitty capabilities | head`): stop quietly, as a
+        # SIGPIPE'd tool would, and keep the interpreter's final flush from complaining.
+        devnull = os.open(os.devnull, os.O_WRONLY)  # type: ignore[kitty-fs-write]  # not a file
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(141) from None
     except Exception as exc:
         failure = _failure_of(exc)
         if failure is None:

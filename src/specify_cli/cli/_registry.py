@@ -40,6 +40,9 @@ class Command(Generic[P]):
     body: Body[P] = attrs.field(repr=False)
     # Arguments the INV-1 contract test passes (for commands with required arguments).
     contract_argv: tuple[str, ...] = ()
+    # False for commands that make sense anywhere (``capabilities``): outside a
+    # project they run on the current directory, still read-only and guarded.
+    needs_project: bool = True
 
     def run(self, as_json: bool, /, *args: P.args, **kwargs: P.kwargs) -> None:
         from specify_cli.cli._dispatch import dispatch
@@ -55,12 +58,12 @@ def _register(command: Command[P]) -> Command[P]:
 
 
 def read_command(
-    name: str, summary: str, *, contract_argv: tuple[str, ...] = ()
+    name: str, summary: str, *, contract_argv: tuple[str, ...] = (), needs_project: bool = True
 ) -> Callable[[Callable[Concatenate[ReadContext, Invocation, P], int | None]], Command[P]]:
     """Declare ``name`` a read command: it runs with a ``ReadContext`` under the runtime guard."""
 
     def declare(body: Callable[Concatenate[ReadContext, Invocation, P], int | None]) -> Command[P]:
-        return _register(Command(name, "read", summary, body, contract_argv))
+        return _register(Command(name, "read", summary, body, contract_argv, needs_project))
 
     return declare
 

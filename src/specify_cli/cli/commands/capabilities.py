@@ -12,7 +12,9 @@ from specify_cli.cli._registry import REGISTRY, read_command
 __all__ = ["register"]
 
 
-@read_command("capabilities", "List every command and the capability it declares.")
+@read_command(
+    "capabilities", "List every command and the capability it declares.", needs_project=False
+)
 def _capabilities(repo: ReadContext, inv: Invocation) -> int:
     rows = [
         {"command": c.name, "capability": c.capability, "summary": c.summary}
