@@ -652,7 +652,8 @@ CASES: tuple[Case, ...] = (
         symlink_out,
         fails(
             ExitCode.INVALID_CONFIG,
-            f"{CONFIG_PH} is a symlink to <tmp>/outside/config.yaml, outside the repository <repo>",
+            "path '.kittify/config.yaml' resolves to <tmp>/outside/config.yaml, "
+            "outside the root <repo>",
             defect=Defect(
                 ESCAPE_FIX,
                 ExitCode.INVALID_CONFIG,
@@ -660,8 +661,8 @@ CASES: tuple[Case, ...] = (
                 "outside the root <repo>",
             ),
         ),
-        names=CONFIG_PH,
-        fix="replace the link with a regular file inside <repo>",
+        names=".kittify/config.yaml",
+        fix="replace the link with a regular file inside the repository",
     ),
     Case(
         "kittify-missing",

@@ -198,6 +198,8 @@ def _check_json(
     assert error["exit_code"] == int(exit_code)
     assert normalize(err(command, error["code"], error["message"]), env) == line
     assert error["hint"].strip(), "the JSON error has no hint"
+    if full and case.names:
+        assert case.names in line, f"the message does not name {case.names}"
     if full and case.fix:
         assert case.fix in normalize(error["hint"], env)
 
