@@ -263,8 +263,8 @@ def not_git_with_kittify(tmp: Path, _big: Callable[[], Path]) -> Env:
     return _env(tmp, plain)
 
 
-def git_worktree(tmp: Path, _big: Callable[[], Path]) -> Env:
-    main = _repo(tmp, BASE_CONFIG)
+def git_worktree(tmp: Path, _big: Callable[[], Path], config: str = BASE_CONFIG) -> Env:
+    main = _repo(tmp, config)
     linked = tmp / "linked"
     subprocess.run(
         ["git", "worktree", "add", "-q", "-b", "feature", os.fspath(linked)],
@@ -273,6 +273,11 @@ def git_worktree(tmp: Path, _big: Callable[[], Path]) -> Env:
         capture_output=True,
     )
     return _env(tmp, linked.resolve())
+
+
+def git_worktree_stale(tmp: Path, big: Callable[[], Path]) -> Env:
+    """A linked worktree whose config lacks ``build_id`` and has an old binding."""
+    return git_worktree(tmp, big, STALE_CONFIG)
 
 
 def bare_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
@@ -784,6 +789,22 @@ CASES: tuple[Case, ...] = (
         "a linked git worktree (`.git` is a file)",
         git_worktree,
         works(),
+    ),
+    Case(
+        "git-worktree-writes",
+        "a linked git worktree whose config lacks `build_id` and has an old binding",
+        git_worktree_stale,
+        works(
+            ("sync status", "tracker status", "init", "tracker bind"),
+            lines={
+                "tracker status": STALE_HINT,
+                "init": "completed the identity of demo-project (<uuid>)",
+                "tracker bind": (
+                    "bound: jira / demo-project (binding_ref bind-001) in .kittify/config.yaml"
+                ),
+            },
+            writes=WRITES,
+        ),
     ),
     Case(
         "bare-repository",

@@ -97,7 +97,8 @@ def _params() -> list[object]:
             missing = _unavailable(case.needs)
             if missing:
                 marks.append(pytest.mark.skip(reason=f"cannot make this input: {missing}"))
-            params.append(pytest.param(case, run, id=f"{case.id}-{run.command}", marks=marks))
+            name = f"{case.id}:{run.command.replace(' ', '-')}"
+            params.append(pytest.param(case, run, id=name, marks=marks))
     return params
 
 
@@ -156,6 +157,23 @@ Snapshot = tuple[dict[str, tuple[object, ...]], str | None]
 
 def _snapshot(env: Env) -> Snapshot:
     return tree_state(env.tmp, skip=[env.home]), _porcelain(env)
+
+
+def _check_changes(run: Run, env: Env, before: Snapshot, after: Snapshot, what: str) -> None:
+    """Nothing changed; for a run meant to write, nothing but the config (and its folder)."""
+    files, files_after = before[0], after[0]
+    changed = {
+        key for key in files.keys() | files_after.keys() if files.get(key) != files_after.get(key)
+    }
+    status = set((before[1] or "").split("\0")) ^ set((after[1] or "").split("\0"))
+    if run.writes:
+        config = env.repo / CONFIG_REL
+        assert stat.S_ISREG(config.lstat().st_mode), f"{what} wrote no config"
+        allowed = {os.path.relpath(config, env.tmp), os.path.relpath(config.parent, env.tmp)}
+        changed -= allowed
+        status = {line for line in status if not line.endswith((CONFIG_REL, ".kittify/"))}
+    assert not changed, f"{what} changed {sorted(changed)}"
+    assert not status, f"{what} changed git status: {sorted(status)}"
 
 
 class KnownDefect(Exception):
@@ -249,18 +267,7 @@ def test_hostile_input(
         assert "Traceback" not in done.stderr + done.stdout, shown
         assert done.returncode in _DOCUMENTED, shown
         after = _snapshot(env)
-        if run.writes:
-            config = env.repo / CONFIG_REL
-            assert stat.S_ISREG(config.lstat().st_mode), f"{run.command} wrote no config"
-        else:
-            files, files_after = before[0], after[0]
-            changed = sorted(
-                key
-                for key in files.keys() | files_after.keys()
-                if files.get(key) != files_after.get(key)
-            )
-            assert not changed, f"{mode} run of {run.command} changed {changed}"
-            assert before[1] == after[1], f"{mode} run of {run.command} changed git status"
+        _check_changes(run, env, before, after, f"{mode} run of {run.command}")
         try:
             defect = _verdict(case, run, env, done, as_json)
         except AssertionError as exc:
