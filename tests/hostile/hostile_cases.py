@@ -7,7 +7,9 @@ the suite does not check. ``KITTY_WRITE_CATALOG=1`` rewrites the document.
 
 A row's ``line`` is the first line the user sees (stderr when the command
 printed there, else stdout), with temporary paths, uuids and event ids replaced
-by placeholders (see ``normalize``).
+by placeholders (see ``normalize``). A row with a ``Defect`` is a known CLI bug:
+``line`` is the behaviour after the fix, the ``Defect`` today's; once the fix
+lands, delete the ``defect=`` and regenerate the document.
 """
 
 from __future__ import annotations
@@ -1083,15 +1085,20 @@ def needs_available(needs: str | None) -> str | None:
 DOC_HEADER = """\
 # Hostile inputs
 
-Generated from `tests/hostile/hostile_cases.py` (`KITTY_WRITE_CATALOG=1 python -m pytest
-tests/hostile -k catalog_document` rewrites it); `tests/hostile/test_hostile_inputs.py` runs
-every row as a real `spec-kitty` subprocess in a fresh git repository, with and without
-`--json`, and checks the exit code, the first line below, a `fix:` line on every error, no
-traceback, and that no file changed (except where a write command is meant to write).
+What `spec-kitty` does with broken, hostile or unusual input. Generated from the table in
+`tests/hostile/hostile_cases.py`; `tests/hostile/test_hostile_inputs.py` runs every row as a
+real `spec-kitty` subprocess in a fresh git repository (state directory outside it, a loopback
+SaaS), with and without `--json`, and checks the exit code, the first line shown here, a
+`fix:` line under every error, no traceback, and that no file changed (bytes, mtime, mode,
+links, `git status`), except where a write command is meant to write the config. Rewrite this
+file with `KITTY_WRITE_CATALOG=1 python -m pytest tests/hostile -k catalog_document`.
+
+A row marked **known defect** shows what the command does today (the test checks that too)
+and what it will do once the fix lands; the test is a strict `xfail` until then.
 
 Placeholders: `<repo>` the project, `<tmp>` the directory holding it, `<home>` the state
-directory (`SPEC_KITTY_HOME`), `<uuid>` a uuid, `<event-id>` an event id. Exit codes are
-documented in `spec-kitty --help` and `src/specify_cli/cli/_exit.py`.
+directory (`SPEC_KITTY_HOME`), `<uuid>` a uuid, `<event-id>` an event id, `<temp>` a kitty_fs
+temp file. Exit codes: `spec-kitty --help` and `src/specify_cli/cli/_exit.py`.
 """
 
 
