@@ -512,6 +512,7 @@ def measure(
             skipped[name] = " ".join(upstream_argv(counterpart, "<mission>"))
     everything = [*ours, *upstream.values()]
     before = _git(our_repo, "status", "--porcelain", "--untracked-files=all", "--ignored")
+    load_start = os.getloadavg()[0]
 
     print(f"warm-up: {len(everything)} commands ...", file=sys.stderr)
     for target in everything:
@@ -526,6 +527,7 @@ def measure(
             if code != 0:
                 target.tail = tail
     after = _git(our_repo, "status", "--porcelain", "--untracked-files=all", "--ignored")
+    load_end = os.getloadavg()[0]
 
     def near_row(name: str) -> dict[str, Any] | None:
         target = nearest[name]
@@ -566,7 +568,8 @@ def measure(
         "upstream_version": args.upstream_version,
         "upstream_venv": str(args.upstream_venv),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs,"
-        f" Python {platform.python_version()}",
+        f" Python {platform.python_version()}; 1-minute load average {load_start:.1f} at the"
+        f" start, {load_end:.1f} at the end",
         "reference": {
             "argv": reference.name,
             "exit": reference.exit_label,
