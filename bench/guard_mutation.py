@@ -1,0 +1,1492 @@
+"""Mutation check of the runtime guard: disable each rule in turn, some test must fail.
+
+A test suite that passes says little about the rules nobody wrote a test for.
+This script takes the guard (``kitty_fs._guard``, ``_guard_rules``,
+``_guard_git``) apart one rule at a time: each *mutant* is one small edit that
+switches a rule off (an audit event dropped from the rules table, a write flag
+forgotten, a symlink no longer followed, a git option no longer known to
+write, a per-thread set made process-wide...). For every mutant it copies
+``src/`` to a temporary directory, applies the edit there (the repository's
+own files are only read), and runs the guard's test files against the copy:
+``PYTHONPATH`` puts the copy first, ahead of the editable install, and a probe
+plugin stops the run if ``kitty_fs`` was imported from anywhere else. A mutant
+is *killed* when some test fails, *survives* when all pass.
+
+The mutants are an explicit table below, so each one is reviewable: a name,
+the file, the exact original text and its replacement (or a named entry
+dropped from a ``frozenset`` literal). Every original must occur exactly once
+in the current source, so the script breaks loudly when the guard changes
+under it. Edits the table leaves out on purpose (they change nothing a test
+could observe) are listed in ``EQUIVALENT`` with the reason.
+
+    .venv/bin/python bench/guard_mutation.py [--list] [--only NAME ...] [--jobs N] [--json]
+
+A baseline run (no mutation) must pass first. The report is a table (one row
+per mutant: status, seconds, first failing test) and a final line with the
+score, killed / total. Exit status: 0 when every mutant is killed, 1 when one
+survives (or its run errors), 2 when the baseline fails or the copy is not
+what gets imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import fnmatch
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = Path("kitty_fs")  # mutated files live below src/kitty_fs
+GUARD_FILES = ("_guard.py", "_guard_rules.py", "_guard_git.py")
+
+# The guard's tests, fastest first: with -x a run stops at the first failure.
+TEST_FILES = (
+    "tests/kitty_fs/test_guard_git.py",
+    "tests/kitty_fs/test_guard_mutants.py",
+    "tests/kitty_fs/test_guard.py",
+    "tests/specify_cli/test_read_scope.py",
+    "tests/kitty_fs/test_audit.py",
+    "tests/kitty_fs/test_pytest_plugin.py",
+)
+PROBE_MODULE = "_kitty_mutation_probe"
+PROBE_FAILED = "KITTY-MUTATION-PROBE-FAILED"
+PROBE = f'''\
+"""Loaded with -p: fail the run unless the guard is imported from the mutated copy."""
+import os
+
+import pytest
+
+
+def pytest_configure(config):
+    import kitty_fs
+    import kitty_fs._guard
+    import kitty_fs._guard_git
+    import kitty_fs._guard_rules
+
+    expected = os.environ["KITTY_MUTATION_SRC"] + os.sep
+    modules = (kitty_fs, kitty_fs._guard, kitty_fs._guard_git, kitty_fs._guard_rules)
+    for module in modules:
+        where = os.path.realpath(module.__file__)
+        if not where.startswith(expected):
+            raise pytest.UsageError(f"{PROBE_FAILED}: {{module.__name__}} from {{where}}")
+'''
+
+
+# --- the mutant table ---
+
+
+@dataclass(frozen=True, slots=True)
+class Mutant:
+    """One rule switched off: ``original`` becomes ``replacement`` in ``file``.
+
+    For a ``frozenset`` entry, ``literal`` names the constant and ``entry`` the
+    element dropped from it; the original text is then the constant's literal.
+    """
+
+    name: str
+    file: str
+    rule: str
+    original: str = ""
+    replacement: str = ""
+    literal: str = ""
+    entry: str = ""
+
+    def apply(self, text: str) -> str:
+        """The mutated source; raises ``MutationError`` unless the edit applies exactly once."""
+        original, replacement = self.original, self.replacement
+        if self.literal:
+            original, replacement = _drop_entry(text, self.literal, self.entry)
+        count = text.count(original)
+        if count != 1:
+            raise MutationError(f"{self.name}: original text found {count} times in {self.file}")
+        mutated = text.replace(original, replacement)
+        try:
+            compile(mutated, self.file, "exec")
+        except SyntaxError as exc:
+            raise MutationError(f"{self.name}: the mutated {self.file} does not compile") from exc
+        return mutated
+
+
+class MutationError(Exception):
+    """The table no longer matches the guard's source."""
+
+
+def _assignments(text: str) -> dict[str, ast.expr]:
+    """Module-level ``NAME = value`` (or ``NAME: T = value``) of a source file."""
+    found: dict[str, ast.expr] = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            found[target.id] = value
+    return found
+
+
+@functools.cache
+def _frozenset_literals(text: str) -> dict[str, tuple[str, set[str] | str]]:
+    """``NAME = frozenset(<set or str literal>)``: name -> (its source, its elements)."""
+    found: dict[str, tuple[str, set[str] | str]] = {}
+    for name, value in _assignments(text).items():
+        if not (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "frozenset"
+            and len(value.args) == 1
+            and isinstance(value.args[0], ast.Set | ast.Constant)
+        ):
+            continue
+        source = ast.get_source_segment(text, value)
+        items = ast.literal_eval(value.args[0])
+        if source is not None and isinstance(items, set | str):
+            found[name] = (source, items if isinstance(items, str) else {str(i) for i in items})
+    return found
+
+
+def _drop_entry(text: str, name: str, entry: str) -> tuple[str, str]:
+    """``(literal, literal without entry)`` for ``name = frozenset(<set or str literal>)``."""
+    literals = _frozenset_literals(text)
+    if name not in literals:
+        raise MutationError(f"{name} is not a frozenset literal")
+    source, items = literals[name]
+    if isinstance(items, str):
+        if items.count(entry) != 1 or len(entry) != 1:
+            raise MutationError(f"{name}: {entry!r} is not one character of it")
+        return source, f"frozenset({items.replace(entry, '')!r})"
+    if entry not in items:
+        raise MutationError(f"{name}: no entry {entry!r}")
+    rest = sorted(item for item in items if item != entry)
+    return source, "frozenset({" + ", ".join(repr(item) for item in rest) + "})"
+
+
+MUTANTS: list[Mutant] = []
+
+
+def edit(name: str, file: str, original: str, replacement: str, rule: str) -> None:
+    MUTANTS.append(Mutant(name, file, rule, original=original, replacement=replacement))
+
+
+def drop(prefix: str, file: str, literal: str, entries: Iterable[str], rule: str) -> None:
+    """One mutant per entry: ``entry`` removed from the ``literal`` frozenset."""
+    for entry in entries:
+        label = {"\n": "newline", "\\": "backslash"}.get(entry, entry)
+        MUTANTS.append(
+            Mutant(f"{prefix}[{label}]", file, f"{rule}: {label}", literal=literal, entry=entry)
+        )
+
+
+def drop_rule(event: str, rule: str) -> None:
+    """The ``_RULES`` line for ``event`` removed: the guard no longer hears that event."""
+    text = (REPO / "src" / PACKAGE / "_guard_rules.py").read_text()
+    lines = [line for line in text.splitlines(True) if line.startswith(f'    "{event}": ')]
+    original = lines[0] if len(lines) == 1 else f"<{len(lines)} _RULES lines for {event}>"
+    edit(f"rules.event[{event}]", "_guard_rules.py", original, "", rule)
+
+
+# -- _guard_rules.py: which audit events are writes, and of what --
+
+R = "_guard_rules.py"
+_FLAGS = "os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND"
+for _flag in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"):
+    _rest = " | ".join(f for f in _FLAGS.split(" | ") if f != f"os.{_flag}")
+    edit(
+        f"rules.write-flag[{_flag}]",
+        R,
+        f"WRITE_FLAGS: Final = {_FLAGS}\n",
+        f"WRITE_FLAGS: Final = {_rest}\n",
+        f"os.open with {_flag} counts as a write",
+    )
+for _char in "wax+":
+    edit(
+        f"rules.open-mode[{_char}]",
+        R,
+        'for char in "wax+")',
+        f"for char in {'wax+'.replace(_char, '')!r})",
+        f"an open() mode with {_char!r} counts as a write (events without flags)",
+    )
+edit(
+    "rules.open.descriptor-wrap",
+    R,
+    "if isinstance(path, int) or path is None:",
+    "if path is None:",
+    "wrapping an existing descriptor (open(fd), os.fdopen) is not a new write",
+)
+edit(
+    "rules.open.O_TMPFILE",
+    R,
+    "if _O_TMPFILE and isinstance(flags, int) and flags & _O_TMPFILE == _O_TMPFILE:",
+    "if False:",
+    "O_TMPFILE is reported as an anonymous temporary file in its directory",
+)
+edit(
+    "rules.os.open.unknown-dir-fd",
+    R,
+    "base = None if os.path.isabs(_text(path)) else UNKNOWN_DIR_FD",
+    "base = None",
+    "a relative os.open may be relative to an unseen dir_fd",
+)
+for _event, _what in [
+    ("open", "open() for writing"),
+    ("os.rename", "rename/replace (and Path.rename, same-device shutil.move)"),
+    ("os.remove", "remove/unlink"),
+    ("os.rmdir", "rmdir"),
+    ("os.mkdir", "mkdir"),
+    ("os.chmod", "chmod"),
+    ("os.chown", "chown"),
+    ("os.chflags", "chflags (BSD/macOS)"),
+    ("os.lchflags", "lchflags (BSD/macOS)"),
+    ("os.utime", "utime"),
+    ("os.truncate", "truncate/ftruncate"),
+    ("os.link", "hard links"),
+    ("os.symlink", "symlinks"),
+    ("os.setxattr", "setxattr"),
+    ("os.removexattr", "removexattr"),
+    ("shutil.copyfile", "shutil.copyfile"),
+    ("shutil.copymode", "shutil.copymode"),
+    ("shutil.copystat", "shutil.copystat"),
+    ("shutil.copytree", "shutil.copytree"),
+    ("shutil.move", "shutil.move"),
+    ("shutil.rmtree", "shutil.rmtree"),
+    ("shutil.chown", "shutil.chown"),
+    ("shutil.make_archive", "shutil.make_archive"),
+    ("shutil.unpack_archive", "shutil.unpack_archive"),
+    ("tempfile.mkstemp", "tempfile.mkstemp"),
+    ("tempfile.mkdtemp", "tempfile.mkdtemp"),
+    ("sqlite3.connect", "sqlite3.connect (SQLite writes from C)"),
+]:
+    drop_rule(_event, f"the {_event} event is checked: {_what}")
+
+_RENAME = '"os.rename": _fixed("rename/replace onto", (1, 3, False), (0, 2, False)),'
+for _name, _new, _rule in [
+    ("source", "(1, 3, False)", "a rename changes its source too (moving out of the root)"),
+    ("dst-dir_fd", "(1, None, False), (0, 2, False)", "rename honours dst_dir_fd"),
+    ("src-dir_fd", "(1, 3, False), (0, None, False)", "rename honours src_dir_fd"),
+    ("dst-no-follow", "(1, 3, True), (0, 2, False)", "renaming onto a symlink replaces the link"),
+    ("src-no-follow", "(1, 3, False), (0, 2, True)", "renaming a symlink moves the link"),
+]:
+    edit(
+        f"rules.os.rename.{_name}",
+        R,
+        _RENAME,
+        _RENAME.replace("(1, 3, False), (0, 2, False)", _new),
+        _rule,
+    )
+for _event, _old, _new, _rule in [
+    ("os.remove", '"remove", (0, 1, False)', '"remove", (0, None, False)', "dir_fd"),
+    ("os.rmdir", '"rmdir", (0, 1, False)', '"rmdir", (0, None, False)', "dir_fd"),
+    ("os.mkdir", '"mkdir", (0, 2, False)', '"mkdir", (0, None, False)', "dir_fd"),
+    ("os.chmod", '"chmod", (0, 2, True)', '"chmod", (0, None, True)', "dir_fd"),
+    ("os.chown", '"chown", (0, 3, True)', '"chown", (0, None, True)', "dir_fd"),
+    ("os.utime", '"utime (set times)", (0, 3', '"utime (set times)", (0, None', "dir_fd"),
+    ("os.link", '"hard link", (1, 3, False)', '"hard link", (1, None, False)', "dst_dir_fd"),
+    ("os.symlink", '"symlink", (1, 2, False)', '"symlink", (1, None, False)', "dir_fd"),
+    ("shutil.rmtree", '"shutil.rmtree", (0, 1', '"shutil.rmtree", (0, None', "dir_fd"),
+    ("os.remove", '"remove", (0, 1, False)', '"remove", (0, 1, True)', "no-follow"),
+    ("os.chmod", '"chmod", (0, 2, True)', '"chmod", (0, 2, False)', "follow"),
+    ("os.chown", '"chown", (0, 3, True)', '"chown", (0, 3, False)', "follow"),
+    ("os.utime", '(set times)", (0, 3, True)', '(set times)", (0, 3, False)', "follow"),
+    ("os.truncate", '"truncate", (0, None, True)', '"truncate", (0, None, False)', "follow"),
+    ("os.setxattr", '"setxattr", (0, None, True)', '"setxattr", (0, None, False)', "follow"),
+    (
+        "shutil.copyfile",
+        '"shutil.copyfile onto", (1, None, True)',
+        '"shutil.copyfile onto", (1, None, False)',
+        "follow",
+    ),
+    (
+        "shutil.move",
+        '"shutil.move", (1, None, True), (0, None, False)',
+        '"shutil.move", (1, None, True)',
+        "source",
+    ),
+]:
+    _meaning = {
+        "dir_fd": f"{_event} honours its dir_fd argument",
+        "dst_dir_fd": f"{_event} honours dst_dir_fd",
+        "no-follow": f"{_event} of a symlink changes the link, not its target",
+        "follow": f"{_event} through a symlink changes the target",
+        "source": f"{_event} changes its source too (moving out of the root)",
+    }[_rule]
+    edit(f"rules.{_event}.{_rule}", R, _old, _new, _meaning)
+
+edit(
+    "rules.sqlite.uri",
+    R,
+    'if database.startswith("file:"):',
+    "if False:",
+    "a file: name is parsed as a URI",
+)
+edit(
+    "rules.sqlite.mode-ro",
+    R,
+    'query.get("mode") in (["ro"], ["memory"])',
+    'query.get("mode") in (["memory"],)',
+    "sqlite mode=ro is a read",
+)
+edit(
+    "rules.sqlite.mode-memory",
+    R,
+    'query.get("mode") in (["ro"], ["memory"])',
+    'query.get("mode") in (["ro"],)',
+    "sqlite mode=memory touches no file",
+)
+edit(
+    "rules.sqlite.immutable",
+    R,
+    ' or query.get("immutable") == ["1"]',
+    "",
+    "sqlite immutable=1 is a read",
+)
+edit(
+    "rules.sqlite.unquote",
+    R,
+    "database = unquote(parts.path)",
+    "database = parts.path",
+    "a URI's percent-escapes are decoded before the path is checked",
+)
+edit(
+    "rules.sqlite.memory-name",
+    R,
+    'database in ("", ":memory:")',
+    'database in ("",)',
+    "sqlite ':memory:' touches no file",
+)
+edit(
+    "rules.sqlite.temp-name",
+    R,
+    'database in ("", ":memory:")',
+    'database in (":memory:",)',
+    "sqlite '' (a private temporary database) touches no file in the cwd",
+)
+edit(
+    "rules.unpack.default-cwd",
+    R,
+    'args[1] if len(args) > 1 and args[1] is not None else "."',
+    "args[1] if len(args) > 1 else None",
+    "unpack_archive without extract_dir unpacks into the cwd",
+)
+drop(
+    "rules.subprocess-event",
+    R,
+    "SUBPROCESS_EVENTS",
+    ["subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.startfile"],
+    "the subprocess event is checked",
+)
+edit(
+    "rules.command.os.system-shell",
+    R,
+    '"sh", ["sh", "-c", _text(args[0]) if args else ""], True',
+    '"sh", ["sh", "-c", _text(args[0]) if args else ""], False',
+    "an os.system line is reported as the shell line it is",
+)
+edit(
+    "rules.command.os.spawn-args",
+    R,
+    "program, argv = args[1], args[2]",
+    "program, argv = args[0], args[1]",
+    "os.spawn's event carries (mode, path, args, env)",
+)
+edit(
+    "rules.command.program",
+    R,
+    "_text(program) if program is not None else None,",
+    "None,",
+    "the executable that runs decides, not argv[0]",
+)
+
+# -- _guard.py: scopes, path resolution, recording, the hook --
+
+G = "_guard.py"
+edit(
+    "guard.scope.mode-check",
+    G,
+    'if mode not in ("enforce", "report"):',
+    "if False:",
+    "an unknown mode is refused (not silently report)",
+)
+edit(
+    "guard.scope.root-realpath",
+    G,
+    "self._root = _real(os.fspath(root))",
+    "self._root = os.path.abspath(os.fspath(root))",
+    "a root given through a symlink protects the real directory",
+)
+edit(
+    "guard.scope.side-realpath",
+    G,
+    "sides = tuple(dict.fromkeys(_real(os.fspath(p)) for p in side_channels))",
+    "sides = tuple(dict.fromkeys(os.path.abspath(os.fspath(p)) for p in side_channels))",
+    "a side channel given through a symlink opens the real directory",
+)
+edit(
+    "guard.scope.root-boundary",
+    G,
+    "self._prefix = self._root if self._root.endswith(os.sep) else self._root + os.sep",
+    "self._prefix = self._root",
+    "a sibling sharing the root's name as a prefix (repo-old) is outside",
+)
+edit(
+    "guard.scope.filesystem-root",
+    G,
+    "self._prefix = self._root if self._root.endswith(os.sep) else self._root + os.sep",
+    "self._prefix = self._root + os.sep",
+    "a scope on / covers everything",
+)
+edit(
+    "guard.scope.side-boundary",
+    G,
+    "tuple((p, p if p.endswith(os.sep) else p + os.sep) for p in sides)",
+    "tuple((p, p) for p in sides)",
+    "a sibling sharing a side channel's name as a prefix is not a side channel",
+)
+edit(
+    "guard.covers.outside-passes",
+    G,
+    "if path != self._root and not path.startswith(self._prefix):",
+    "if False:",
+    "writes outside the root pass",
+)
+edit(
+    "guard.covers.root-itself",
+    G,
+    "if path != self._root and not path.startswith(self._prefix):",
+    "if not path.startswith(self._prefix):",
+    "the root directory itself is covered",
+)
+edit(
+    "guard.covers.side-channels",
+    G,
+    "return not any(path == side or path.startswith(prefix) for side, prefix in self._sides)",
+    "return True",
+    "side channels below the root stay writable",
+)
+edit(
+    "guard.covers.side-channel-itself",
+    G,
+    "any(path == side or path.startswith(prefix)",
+    "any(path.startswith(prefix)",
+    "the side channel directory itself is writable",
+)
+edit(
+    "guard.enter.install-hook",
+    G,
+    "                sys.addaudithook(audit_hook)\n",
+    "                pass\n",
+    "entering the first scope installs the audit hook",
+)
+edit(
+    "guard.enter.once",
+    G,
+    "if self._entered:\n                raise RuntimeError",
+    "if False:\n                raise RuntimeError",
+    "a scope object is entered at most once",
+)
+edit(
+    "guard.exit.deactivate",
+    G,
+    "_ACTIVE[0] = tuple(scope for scope in _ACTIVE[0] if scope is not self)",
+    "_ACTIVE[0] = tuple(_ACTIVE[0])",
+    "leaving a scope deactivates it",
+)
+edit(
+    "guard.resolve.descriptor",
+    G,
+    "target = _fd_path(raw)\n        return [target] if target is not None else []",
+    "return []",
+    "fchmod/ftruncate/futimes: a descriptor stands for its file",
+)
+edit(
+    "guard.resolve.bytes",
+    G,
+    "    if isinstance(raw, bytes):\n        text = os.fsdecode(raw)\n",
+    "    if isinstance(raw, bytes):\n        return []\n",
+    "bytes paths are checked",
+)
+edit(
+    "guard.resolve.pathlike",
+    G,
+    "        try:\n            text = os.fsdecode(os.fspath(raw))  # type: ignore[call-overload]\n"
+    "        except TypeError:\n            return []\n",
+    "        return []\n",
+    "path-like objects (Path) are checked",
+)
+edit(
+    "guard.resolve.unknown-dir-fd",
+    G,
+    "for base in _dir_fds_inside(scopes):",
+    "for base in ():",
+    "a relative os.open is also checked against open directory descriptors",
+)
+edit(
+    "guard.resolve.unknown-dir-fd-exists",
+    G,
+    "if os.path.lexists(os.path.dirname(joined)):",
+    "if True:",
+    "a descriptor base counts only where the path's directory exists",
+)
+edit(
+    "guard.resolve.dir_fd",
+    G,
+    "elif isinstance(dir_fd, int) and dir_fd >= 0:",
+    "elif False:",
+    "a path relative to dir_fd is relative to that directory",
+)
+edit(
+    "guard.resolve.follow",
+    G,
+    'if follow or tail in ("", ".", ".."):',
+    'if tail in ("", ".", ".."):',
+    "a write through a symlink lands on its target",
+)
+edit(
+    "guard.resolve.no-follow",
+    G,
+    'if follow or tail in ("", ".", ".."):',
+    "if True:",
+    "removing or renaming a symlink changes the link",
+)
+edit(
+    "guard.resolve.dot-tail",
+    G,
+    'if follow or tail in ("", ".", ".."):',
+    "if follow:",
+    "a trailing slash, '.' or '..' names the directory itself",
+)
+edit(
+    "guard.resolve.parent-realpath",
+    G,
+    "resolved.append(os.path.join(os.path.realpath(head), tail))",
+    "resolved.append(path)",
+    "the parent directories of an unfollowed name are resolved",
+)
+edit(
+    "guard.dir-fds.only-directories",
+    G,
+    "            and os.path.isdir(target)\n",
+    "",
+    "only directory descriptors are candidate bases",
+)
+edit(
+    "guard.stack.skip-own-frames",
+    G,
+    "if code.co_filename not in _OWN_FILES:",
+    "if True:",
+    "the guard's own frames are left out of a violation",
+)
+edit(
+    "guard.origin.skip-stdlib",
+    G,
+    "if not _in_stdlib(frame.file):",
+    "if True:",
+    "a violation's origin is the first frame outside the standard library",
+)
+edit(
+    "guard.violate.bytecode",
+    G,
+    'if kind == "write" and f"{os.sep}__pycache__" in path:',
+    "if False:",
+    "__pycache__ writes are kept apart as bytecode",
+)
+edit(
+    "guard.violate.blocked",
+    G,
+    'blocked = any(scope.mode == "enforce" for scope in offended)',
+    'blocked = all(scope.mode == "enforce" for scope in offended)',
+    "a write refused by any enforcing scope is recorded as blocked",
+)
+edit(
+    "guard.violate.every-scope",
+    G,
+    "    for scope in offended:\n        rel = command",
+    "    for scope in offended[:1]:\n        rel = command",
+    "every offended scope records the attempt",
+)
+edit(
+    "guard.violate.report-only",
+    G,
+    'if first is None and scope.mode == "enforce":',
+    "if first is None:",
+    "report mode records without raising",
+)
+edit(
+    "guard.violate.raise",
+    G,
+    "    raise WriteViolation(message, operation=event, path=path, reason=scope.reason)",
+    "    return",
+    "enforce mode refuses the write",
+)
+edit(
+    "guard.check.read-only-git",
+    G,
+    "if is_read_only_command(program, argv):",
+    "if False:",
+    "read-only git commands may run",
+)
+edit(
+    "guard.check.other-programs",
+    G,
+    "if is_read_only_command(program, argv):",
+    "if True:",
+    "other programs are refused",
+)
+edit(
+    "guard.check.allow-subprocess",
+    G,
+    "offended = [scope for scope in scopes if not scope.allow_subprocess]",
+    "offended = list(scopes)",
+    "allow_subprocess=True lets a program run",
+)
+edit(
+    "guard.check.popen-cwd",
+    G,
+    'cwd = args[2] if event == "subprocess.Popen" and len(args) > 2 else None',
+    "cwd = None",
+    "a subprocess is reported at its own working directory",
+)
+edit(
+    "guard.check.one-record",
+    G,
+    '_violate(offended, "write", operation, event, path, None)\n                return\n',
+    '_violate(offended, "write", operation, event, path, None)\n',
+    "one attempt is one record (a rename inside the root is not two)",
+)
+edit(
+    "guard.hook.publish",
+    G,
+    "        nonlocal scopes\n        scopes = active\n",
+    "        nonlocal scopes\n        scopes = ()\n",
+    "the hook sees the active scopes",
+)
+edit(
+    "guard.hook.threads",
+    G,
+    "        if not scopes or event not in candidates:\n",
+    "        if not scopes or event not in candidates"
+    " or get_ident() != threading.main_thread().ident:\n",
+    "a scope covers every thread, not only the main one",
+)
+edit(
+    "guard.hook.reentry",
+    G,
+    "        if ident in busy:  # an event raised by the guard's own work\n            return\n",
+    "",
+    "events raised by the guard's own work are not checked again",
+)
+edit(
+    "guard.hook.per-thread-busy",
+    G,
+    "        ident = get_ident()\n",
+    "        ident = 0\n",
+    "the re-entry set is per thread: one thread in the guard does not blind the others",
+)
+edit(
+    "guard.hook.violation-at-shutdown",
+    G,
+    "        except violation:\n            raise\n",
+    "",
+    "a violation still raises while the interpreter shuts down",
+)
+edit(
+    "guard.hook.fail-closed",
+    G,
+    "            if finalizing():\n                return\n            raise\n",
+    "            return\n",
+    "an error inside the check propagates (fail closed) outside shutdown",
+)
+edit(
+    "guard.hook.shutdown-tolerant",
+    G,
+    "            if finalizing():\n                return\n            raise\n",
+    "            raise\n",
+    "errors from modules torn down at shutdown are swallowed",
+)
+
+# -- _guard_git.py: which subprocesses are read-only git commands --
+
+GIT = "_guard_git.py"
+edit(
+    "git.globals.query",
+    GIT,
+    "        if arg in _GLOBAL_QUERIES:\n            return None, []\n",
+    "",
+    "git --version and friends are queries",
+)
+edit(
+    "git.globals.unknown-refused",
+    GIT,
+    "return None  # an unknown global option: could mean anything",
+    "i += 1\n            continue",
+    "an unknown global option is refused",
+)
+edit(
+    "git.globals.missing-value",
+    GIT,
+    "                if i + 1 >= len(args):\n                    return None\n",
+    "",
+    "-c without its value is refused",
+)
+edit(
+    "git.globals.value-skipped",
+    GIT,
+    "                value = args[i + 1]\n                i += 1\n",
+    "                value = args[i + 1]\n",
+    "the value of -C/-c/--git-dir is not the sub-command",
+)
+edit(
+    "git.globals.attached-value",
+    GIT,
+    "name, value = arg[:2], arg[2:]",
+    'name, value = arg[:2], ""',
+    "the attached -ckey=value form is checked for command keys",
+)
+edit(
+    "git.globals.command-key",
+    GIT,
+    'if name in ("-c", "--config-env") and _is_command_key(value):',
+    "if False:",
+    "-c with a key that names a program is refused",
+)
+edit(
+    "git.globals.config-env-key",
+    GIT,
+    'if name in ("-c", "--config-env") and _is_command_key(value):',
+    'if name in ("-c",) and _is_command_key(value):',
+    "--config-env with a key that names a program is refused",
+)
+edit(
+    "git.command-key.section",
+    GIT,
+    "return section in _COMMAND_KEY_SECTIONS or name in _COMMAND_KEY_NAMES",
+    "return name in _COMMAND_KEY_NAMES",
+    "alias.*, filter.*, pager.* keys name programs",
+)
+edit(
+    "git.command-key.case",
+    GIT,
+    'key = assignment.partition("=")[0].lower()',
+    'key = assignment.partition("=")[0]',
+    "config keys are case-insensitive (core.sshCommand)",
+)
+edit(
+    "git.command-key.last-part",
+    GIT,
+    'name = rest.rpartition(".")[2] if rest else section',
+    "name = rest if rest else section",
+    "the variable is the last part of a three-part key (diff.<driver>.textconv)",
+)
+drop(
+    "git.command-key.sections",
+    GIT,
+    "_COMMAND_KEY_SECTIONS",
+    ["alias", "filter", "pager"],
+    "a -c key in this section is refused",
+)
+drop(
+    "git.command-key.names",
+    GIT,
+    "_COMMAND_KEY_NAMES",
+    [
+        "pager",
+        "editor",
+        "askpass",
+        "fsmonitor",
+        "sshcommand",
+        "hookspath",
+        "external",
+        "textconv",
+        "command",
+        "program",
+        "helper",
+        "alternaterefscommand",
+        "packobjectshook",
+        "difffilter",
+        "uploadpack",
+        "receivepack",
+        "gitproxy",
+    ],
+    "a -c key with this name is refused",
+)
+drop(
+    "git.global-flags",
+    GIT,
+    "_GLOBAL_FLAGS",
+    [
+        "--no-pager",
+        "-P",
+        "-p",
+        "--paginate",
+        "--bare",
+        "--no-replace-objects",
+        "--literal-pathspecs",
+        "--glob-pathspecs",
+        "--noglob-pathspecs",
+        "--icase-pathspecs",
+        "--no-optional-locks",
+        "--no-advice",
+        "--no-lazy-fetch",
+    ],
+    "this global flag keeps a read a read",
+)
+drop(
+    "git.global-with-value",
+    GIT,
+    "_GLOBAL_WITH_VALUE",
+    ["--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"],
+    "this global option takes a value",
+)
+drop(
+    "git.global-queries",
+    GIT,
+    "_GLOBAL_QUERIES",
+    ["--version", "--exec-path", "--html-path", "--man-path", "--info-path"],
+    "this global option is a query",
+)
+drop(
+    "git.read-only",
+    GIT,
+    "_READ_ONLY",
+    [
+        "status",
+        "rev-parse",
+        "ls-files",
+        "cat-file",
+        "for-each-ref",
+        "merge-base",
+        "rev-list",
+        "ls-tree",
+        "version",
+        "describe",
+        "show-ref",
+        "check-ignore",
+        "check-attr",
+        "blame",
+        "annotate",
+        "shortlog",
+        "name-rev",
+        "var",
+        "count-objects",
+        "cherry",
+    ],
+    "this sub-command is read-only",
+)
+drop(
+    "git.read-unless-output",
+    GIT,
+    "_READ_UNLESS_OUTPUT",
+    ["log", "show", "diff", "whatchanged", "diff-tree", "diff-index", "diff-files", "grep"],
+    "this sub-command is read-only without --output",
+)
+edit(
+    "git.output.long",
+    GIT,
+    'arg.startswith("--output") or ',
+    "",
+    "--output makes log/diff/show write a file",
+)
+edit(
+    "git.output.short-O",
+    GIT,
+    'arg.startswith(("-O", "--open-files-in-pager"))',
+    'arg.startswith(("--open-files-in-pager",))',
+    "grep -O runs a program",
+)
+edit(
+    "git.output.open-files-in-pager",
+    GIT,
+    'arg.startswith(("-O", "--open-files-in-pager"))',
+    'arg.startswith(("-O",))',
+    "grep --open-files-in-pager runs a program",
+)
+edit(
+    "git.positionals.value-skip",
+    GIT,
+    "if arg in value_options:",
+    "if False:",
+    "an option's value is not a positional argument",
+)
+edit(
+    "git.config.write-flags",
+    GIT,
+    "    if flags & _CONFIG_WRITE_FLAGS:\n        return False\n",
+    "",
+    "a config write flag makes it a write",
+)
+edit(
+    "git.config.get-list",
+    GIT,
+    'if positionals[:1] in (["get"], ["list"]):',
+    "if False:",
+    "git config get/list (2.46+) are reads",
+)
+edit(
+    "git.config.read-flags",
+    GIT,
+    "    if flags & _CONFIG_READ_FLAGS:\n        return True\n",
+    "",
+    "a config read flag makes it a read",
+)
+edit(
+    "git.config.one-positional",
+    GIT,
+    "return len(positionals) == 1  # legacy",
+    "return True  # legacy",
+    "git config name value writes",
+)
+drop(
+    "git.config.read-flag",
+    GIT,
+    "_CONFIG_READ_FLAGS",
+    [
+        "--get",
+        "--get-all",
+        "--get-regexp",
+        "--get-urlmatch",
+        "--get-color",
+        "--get-colorbool",
+        "-l",
+        "--list",
+    ],
+    "this config flag reads",
+)
+drop(
+    "git.config.write-flag",
+    GIT,
+    "_CONFIG_WRITE_FLAGS",
+    [
+        "--add",
+        "--replace-all",
+        "--unset",
+        "--unset-all",
+        "--rename-section",
+        "--remove-section",
+        "-e",
+        "--edit",
+    ],
+    "this config flag writes",
+)
+drop(
+    "git.config.value-option",
+    GIT,
+    "_CONFIG_VALUE_OPTIONS",
+    ["-f", "--file", "--blob", "--type", "--default"],
+    "this config option takes a value",
+)
+edit(
+    "git.remote.words",
+    GIT,
+    'return not words or words[0] in ("get-url", "show")',
+    "return True",
+    "remote add/set-url/remove write",
+)
+edit(
+    "git.remote.show",
+    GIT,
+    'return not words or words[0] in ("get-url", "show")',
+    'return not words or words[0] in ("get-url",)',
+    "git remote show is a read",
+)
+edit(
+    "git.listing.write-options",
+    GIT,
+    "    if _writes_listing(args, long_writes, short):\n        return False\n",
+    "",
+    "a branch/tag write option makes it a write",
+)
+edit(
+    "git.listing.list-flag",
+    GIT,
+    'listing = "--list" in args or "-l" in args',
+    "listing = False",
+    "branch/tag --list with a pattern is a read",
+)
+edit(
+    "git.listing.positional",
+    GIT,
+    "return listing or not _positionals(args, _LIST_VALUE_OPTIONS)",
+    "return True",
+    "branch/tag with a name creates it",
+)
+edit(
+    "git.listing.long-value",
+    GIT,
+    'if arg.partition("=")[0] in long_writes:',
+    "if arg in long_writes:",
+    "--set-upstream-to=x is the write option --set-upstream-to",
+)
+drop(
+    "git.branch-write",
+    GIT,
+    "_BRANCH_WRITE",
+    [
+        "--delete",
+        "--move",
+        "--copy",
+        "--set-upstream-to",
+        "--unset-upstream",
+        "--edit-description",
+        "--force",
+        "--track",
+        "--no-track",
+        "--create-reflog",
+        "--recurse-submodules",
+    ],
+    "this branch option writes",
+)
+drop("git.branch-write-short", GIT, "_BRANCH_WRITE_SHORT", "dDmMcCuft", "this branch flag writes")
+drop(
+    "git.tag-write",
+    GIT,
+    "_TAG_WRITE",
+    [
+        "--delete",
+        "--annotate",
+        "--sign",
+        "--local-user",
+        "--force",
+        "--message",
+        "--file",
+        "--edit",
+        "--cleanup",
+        "--create-reflog",
+    ],
+    "this tag option writes",
+)
+drop("git.tag-write-short", GIT, "_TAG_WRITE_SHORT", "dasufmFe", "this tag flag writes")
+drop(
+    "git.list-value-option",
+    GIT,
+    "_LIST_VALUE_OPTIONS",
+    ["--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--format", "--sort"],
+    "this branch/tag listing option takes a value",
+)
+edit(
+    "git.symbolic-ref.delete",
+    GIT,
+    'if any(arg in ("-d", "--delete", "-m") for arg in args):',
+    "if False:",
+    "symbolic-ref -d deletes",
+)
+edit(
+    "git.symbolic-ref.delete-long",
+    GIT,
+    'if any(arg in ("-d", "--delete", "-m") for arg in args):',
+    'if any(arg in ("-d", "-m") for arg in args):',
+    "symbolic-ref --delete deletes",
+)
+edit(
+    "git.symbolic-ref.one-positional",
+    GIT,
+    'return len(_positionals(args, frozenset({"-m"}))) == 1',
+    "return True",
+    "symbolic-ref HEAD ref writes",
+)
+edit(
+    "git.worktree-stash.words",
+    GIT,
+    "return bool(words) and words[0] in allowed",
+    "return bool(words)",
+    "worktree add / stash push write",
+)
+edit(
+    "git.worktree-stash.bare",
+    GIT,
+    "return bool(words) and words[0] in allowed",
+    "return not words or words[0] in allowed",
+    "a bare git stash pushes",
+)
+edit(
+    "git.stash.show",
+    GIT,
+    'allowed = ("list",) if sub == "worktree" else ("list", "show")',
+    'allowed = ("list",)',
+    "git stash show is a read",
+)
+edit(
+    "git.sub.read-only",
+    GIT,
+    "    if sub in _READ_ONLY:\n        return True\n",
+    "",
+    "listed read-only sub-commands pass",
+)
+edit(
+    "git.sub.unknown-refused",
+    GIT,
+    "        return bool(words) and words[0] in allowed\n    return False\n",
+    "        return bool(words) and words[0] in allowed\n    return True\n",
+    "an unknown sub-command (or alias) is refused",
+)
+edit(
+    "git.command.empty",
+    GIT,
+    "    if not argv:\n        return False\n",
+    "",
+    "an empty argv is refused",
+)
+edit(
+    "git.command.program-wins",
+    GIT,
+    "name = _program_name(program or argv[0])",
+    "name = _program_name(argv[0])",
+    "the executable decides, not argv[0]",
+)
+edit(
+    "git.command.exe",
+    GIT,
+    'name[:-4] if name.lower().endswith(".exe") else name',
+    "name",
+    "git.exe is git",
+)
+edit(
+    "git.command.shell",
+    GIT,
+    'if name in _SHELLS and len(argv) == 3 and argv[1] == "-c":',
+    "if False:",
+    "sh -c with one read-only git command passes",
+)
+edit(
+    "git.command.shell-c",
+    GIT,
+    'if name in _SHELLS and len(argv) == 3 and argv[1] == "-c":',
+    "if name in _SHELLS and len(argv) == 3:",
+    "only sh -c LINE is parsed as a command line",
+)
+drop("git.shells", GIT, "_SHELLS", ["sh", "bash", "dash", "zsh", "ksh"], "this shell is known")
+edit(
+    "git.shell.meta",
+    GIT,
+    "    if _SHELL_META & set(command):\n        return False\n",
+    "",
+    "a shell line with an operator or expansion is refused",
+)
+drop("git.shell.meta-char", GIT, "_SHELL_META", ";&|>$`\n*?", "a shell line with it is refused")
+edit(
+    "git.shell.unparseable",
+    GIT,
+    "    except ValueError:\n        return False\n",
+    "    except ValueError:\n        return True\n",
+    "a shell line shlex cannot split is refused",
+)
+edit(
+    "git.shell.program-is-git",
+    GIT,
+    'return bool(words) and _program_name(words[0]) == "git" and is_read_only_git(words[1:])',
+    "return bool(words) and is_read_only_git(words[1:])",
+    "the shell line must run git",
+)
+
+# Elements of mutated frozensets with no mutant of their own (reasons in EQUIVALENT).
+UNMUTATED_ENTRIES: dict[str, set[str]] = {
+    "_GLOBAL_WITH_VALUE": {"-C", "-c"},
+    "_CONFIG_VALUE_OPTIONS": {"--comment"},
+    "_SHELL_META": set("<()[]{}~!#\\"),
+}
+
+# Edits left out on purpose: no test could tell them from the original.
+EQUIVALENT: dict[str, str] = {
+    "hook: drop the `event not in candidates` early return": (
+        "performance only: _check finds no rule for a non-candidate event and returns"
+    ),
+    "hook: drop the fast path for open() in read mode": (
+        "performance only: _open returns None for the same flags"
+    ),
+    "_dir_fds_inside: drop the under-a-root filter": (
+        "performance only: a base outside every root yields paths no scope covers"
+    ),
+    "_GLOBAL_WITH_VALUE: drop -C or -c": (
+        '_split_globals tests arg in ("-C", "-c") before consulting the set'
+    ),
+    "_CONFIG_VALUE_OPTIONS: drop --comment": (
+        "--comment only goes with a write (name value), refused by the positional count anyway"
+    ),
+    "_CONFIG_WRITE_FLAGS vs. the config set/unset/... sub-command words": (
+        "each of those forms has two or more positionals, refused by the count anyway"
+    ),
+    'branch: drop the `"--show-current" in args` short-cut': (
+        "without a name, branch --show-current is a listing anyway (and git refuses "
+        "--show-current with any other mode: usage error, exit 129)"
+    ),
+    "_SHELL_META: drop one of < ( ) [ ] { } ~ ! # \\": (
+        "alone it cannot make sh write (`<` reads, a lone bracket is a syntax error or a "
+        "literal, `[..]` and `{a,b}` need both brackets, `#` only truncates, `!` is "
+        "interactive only, `~` and `\\` only change an argument's spelling)"
+    ),
+    "_open: O_TMPFILE test as `flags & O_TMPFILE` (any bit)": (
+        "the other bit is O_DIRECTORY; a write-flagged directory open fails (EISDIR)"
+    ),
+    "symlink/link/mkdir/rmdir/copytree/rmtree: flip follow": (
+        "the new name must not exist (EEXIST), rmdir/rmtree refuse symlinks"
+    ),
+}
+
+
+# --- running ---
+
+
+@dataclass(slots=True)
+class Outcome:
+    name: str
+    status: str  # killed, survived, timeout, error
+    seconds: float
+    detail: str
+
+
+def _select(patterns: Sequence[str] | None) -> list[Mutant]:
+    if not patterns:
+        return list(MUTANTS)
+    chosen = [
+        m for m in MUTANTS if any(m.name == p or fnmatch.fnmatchcase(m.name, p) for p in patterns)
+    ]
+    if not chosen:
+        raise SystemExit(f"no mutant matches {list(patterns)}; see --list")
+    return chosen
+
+
+def validate(mutants: Iterable[Mutant]) -> None:
+    """Apply every mutant to the repository's source in memory: the table must still fit."""
+    names = [m.name for m in MUTANTS]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise MutationError(f"duplicate mutant names: {duplicates}")
+    sources = {f: (REPO / "src" / PACKAGE / f).read_text() for f in GUARD_FILES}
+    gaps = _coverage_gaps(sources)
+    if gaps:
+        raise MutationError("rules without a mutant: " + "; ".join(gaps))
+    for mutant in mutants:
+        if mutant.apply(sources[mutant.file]) == sources[mutant.file]:
+            raise MutationError(f"{mutant.name}: the edit changes nothing")
+
+
+def _coverage_gaps(sources: dict[str, str]) -> list[str]:
+    """Table entries of the guard with no mutant: every _RULES event, every frozenset element.
+
+    A rule added to the guard without a line here makes ``--list`` (and its test) fail.
+    """
+    gaps: list[str] = []
+    rules = _assignments(sources["_guard_rules.py"]).get("_RULES")
+    events: set[str] = (
+        {str(key.value) for key in rules.keys if isinstance(key, ast.Constant)}
+        if isinstance(rules, ast.Dict)
+        else set()
+    )
+    mutated = {
+        m.name[len("rules.event[") : -1] for m in MUTANTS if m.name.startswith("rules.event[")
+    }
+    if events != mutated:
+        gaps.append(f"_RULES {sorted(events ^ mutated)}")
+    for file, text in sources.items():
+        for name, (_source, items) in _frozenset_literals(text).items():
+            expected = set(items) - UNMUTATED_ENTRIES.get(name, set())
+            dropped = {m.entry for m in MUTANTS if m.file == file and m.literal == name}
+            if expected != dropped:
+                gaps.append(f"{file} {name} {sorted(expected ^ dropped)}")
+    return gaps
+
+
+def _first_failure(output: str) -> str:
+    for line in output.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            test = line.split(" - ", 1)[0].split(" ", 1)[1]
+            return test[test.find("tests/") + len("tests/") :] if "tests/" in test else test
+    return ""
+
+
+def run_one(mutant: Mutant | None, timeout: float) -> Outcome:
+    """Copy src/, apply ``mutant`` (None: the baseline), run the guard's tests against the copy."""
+    name = mutant.name if mutant is not None else "baseline"
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kitty-mutation-") as tmp:
+        work = Path(tmp).resolve()
+        src = work / "src"
+        shutil.copytree(
+            REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
+        if mutant is not None:
+            target = src / PACKAGE / mutant.file
+            target.write_text(mutant.apply(target.read_text()))
+        probe = work / "probe"
+        probe.mkdir()
+        (probe / f"{PROBE_MODULE}.py").write_text(PROBE)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(src), str(probe)])
+        env["KITTY_MUTATION_SRC"] = str(src)
+        files = [str(REPO / f) for f in TEST_FILES if (REPO / f).exists()]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            PROBE_MODULE,
+            f"--basetemp={work / 'basetemp'}",
+            *files,
+        ]
+        try:
+            # cwd: the copy, so hypothesis keeps its example database out of the repository.
+            done = subprocess.run(
+                command, cwd=work, env=env, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            return Outcome(name, "timeout", time.perf_counter() - start, f"over {timeout:.0f} s")
+    seconds = time.perf_counter() - start
+    output = done.stdout + done.stderr
+    if PROBE_FAILED in output:
+        line = next(x for x in output.splitlines() if PROBE_FAILED in x)
+        raise SystemExit(f"{name}: the guard was not imported from the copy: {line}")
+    if done.returncode == 0:
+        return Outcome(name, "survived", seconds, "")
+    if done.returncode == 1:
+        return Outcome(name, "killed", seconds, _first_failure(output))
+    tail = " | ".join(output.strip().splitlines()[-3:])
+    return Outcome(name, "error", seconds, f"pytest exit {done.returncode}: {tail}")
+
+
+def imported_from() -> str:
+    """Where a child with the runs' PYTHONPATH imports the guard from (sanity line)."""
+    with tempfile.TemporaryDirectory(prefix="kitty-mutation-") as tmp:
+        src = Path(tmp).resolve() / "src"
+        shutil.copytree(REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+        env = dict(os.environ, PYTHONPATH=str(src))
+        code = "import kitty_fs._guard as g; print(g.__file__)"
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp, env=env, capture_output=True, text=True
+        ).stdout.strip()
+        if not out.startswith(str(src) + os.sep):
+            raise SystemExit(f"PYTHONPATH does not win over the editable install: {out}")
+        return out.replace(str(src), "<copy>/src")
+
+
+def _table(mutants: Sequence[Mutant], outcomes: dict[str, Outcome]) -> str:
+    rows = [("mutant", "status", "s", "killed by")]
+    for mutant in mutants:
+        o = outcomes[mutant.name]
+        rows.append((o.name, o.status, f"{o.seconds:.1f}", o.detail))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}".rstrip()
+        for r in rows
+    ]
+    lines.insert(1, "-" * min(120, max(len(line) for line in lines)))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument(
+        "--only", action="append", metavar="NAME", help="run mutants matching NAME (glob)"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="concurrent pytest runs (2)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds per run (a timeout is a kill)"
+    )
+    args = parser.parse_args(argv)
+    mutants = _select(args.only)
+    try:
+        validate(mutants)
+    except MutationError as exc:
+        print(f"the mutant table no longer fits the guard's source: {exc}", file=sys.stderr)
+        return 2
+
+    if args.list:
+        if args.json:
+            listing = [{"name": m.name, "file": m.file, "rule": m.rule} for m in mutants]
+            print(json.dumps({"mutants": listing, "equivalent": EQUIVALENT}, indent=2))
+        else:
+            width = max(len(m.name) for m in mutants)
+            for m in mutants:
+                print(f"{m.name:<{width}}  {m.file:<15}  {m.rule}")
+            print(f"{len(mutants)} mutants ({len(EQUIVALENT)} equivalent edits left out)")
+        return 0
+
+    started = time.perf_counter()
+    where = imported_from()
+    print(f"guard imported from {where}", file=sys.stderr)
+    baseline = run_one(None, args.timeout)
+    passed = baseline.status == "survived"  # no test failed
+    print(
+        f"baseline: {'passed' if passed else baseline.status} in {baseline.seconds:.1f} s",
+        file=sys.stderr,
+    )
+    if not passed:
+        print(f"the unmutated suite must pass first: {baseline.detail}", file=sys.stderr)
+        return 2
+
+    outcomes: dict[str, Outcome] = {}
+    lock = threading.Lock()
+
+    def work(mutant: Mutant) -> None:
+        outcome = run_one(mutant, args.timeout)
+        with lock:
+            outcomes[mutant.name] = outcome
+            print(
+                f"[{len(outcomes)}/{len(mutants)}] {outcome.name}: {outcome.status} "
+                f"({outcome.seconds:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        list(pool.map(work, mutants))
+    elapsed = time.perf_counter() - started
+
+    killed = sum(o.status in ("killed", "timeout") for o in outcomes.values())
+    survivors = [m.name for m in mutants if outcomes[m.name].status == "survived"]
+    errors = [m.name for m in mutants if outcomes[m.name].status == "error"]
+    score = killed / len(mutants)
+    if args.json:
+        report = {
+            "imported_from": where,
+            "baseline_seconds": round(baseline.seconds, 2),
+            "mutants": [
+                {
+                    "name": m.name,
+                    "file": m.file,
+                    "rule": m.rule,
+                    "status": outcomes[m.name].status,
+                    "seconds": round(outcomes[m.name].seconds, 2),
+                    "killed_by": outcomes[m.name].detail,
+                }
+                for m in mutants
+            ],
+            "killed": killed,
+            "total": len(mutants),
+            "score": round(score, 4),
+            "survived": survivors,
+            "errors": errors,
+            "seconds": round(elapsed, 1),
+            "jobs": args.jobs,
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        print(_table(mutants, outcomes))
+        for name in survivors:
+            print(f"SURVIVED {name}: no test notices that {outcomes[name].name} is off")
+        print(
+            f"mutation score: {killed}/{len(mutants)} killed ({score:.1%}), "
+            f"{len(survivors)} survived, {len(errors)} errors, "
+            f"{elapsed:.0f} s with {args.jobs} jobs"
+        )
+    return 0 if not survivors and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
