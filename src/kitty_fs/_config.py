@@ -49,7 +49,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 
-from kitty_fs._atomic import atomic_write_bytes, locked
+from kitty_fs._atomic import atomic_write_bytes, locked, temp_prefix_for
 from kitty_fs._context import ReadContext, WriteContext
 from kitty_fs._errors import (
     ConfigError,
@@ -57,6 +57,7 @@ from kitty_fs._errors import (
     ConfigParseError,
     ConfigSchemaError,
     KittyFsError,
+    PathEscapeError,
 )
 from kitty_fs._paths import RelPath
 
@@ -85,6 +86,7 @@ _PARSE_HINT = (
 _LINE_BREAK: Final = re.compile(r"\r\n|\n|\r")
 # Characters YAML 1.1 took for line breaks (NEL, LS, PS); see _to_node.
 _NEL_LIKE: Final = frozenset("\x85\u2028\u2029")
+_DUPLICATE_KEY: Final = re.compile(r'found duplicate key "(?P<key>.*?)" with value ', re.S)
 
 
 # --- plain values: the view, and strict comparison -------------------------------------------
@@ -189,9 +191,24 @@ class ConfigView(Mapping[str, object]):
         return value
 
 
+def _kind(value: object) -> str:
+    """What a YAML author calls ``value``'s type (the view holds lists as tuples)."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool | ScalarBoolean):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
 def _wrong_type(path: Path, name: str, value: object) -> ConfigSchemaError:
     return ConfigSchemaError(
-        f"{path}: section '{name}' must be a mapping, found {type(value).__name__}",
+        f"{path}: section '{name}' must be a mapping, found {_kind(value)}",
         path=path,
         hint=f"rewrite '{name}:' as key: value lines (nothing was written)",
     )
@@ -324,15 +341,24 @@ def _layout(yaml: YAML, text: str, path: Path) -> _Layout:
 def _file_error(action: str, path: Path, exc: OSError) -> ConfigFileError:
     """An ``OSError`` as a one-line error naming the config (and the other file, if any)."""
     detail = exc.strerror or str(exc)
-    other = exc.filename
-    if other is not None and os.fsdecode(other) != os.fspath(path):
-        detail = f"{detail}: {os.fsdecode(other)}"
+    # A failed rename names our temp file first and the config second: the config
+    # is the one that matters. A temp file of ours is gone: name its directory.
+    other = exc.filename2 if exc.filename2 is not None else exc.filename
+    if other is not None:
+        shown = Path(os.fsdecode(other))
+        if shown.name.startswith(temp_prefix_for(path)):
+            shown = shown.parent
+        if shown != path:
+            detail = f"{detail}: {shown}"
     if exc.errno in (errno.EACCES, errno.EPERM):
         hint = "make the file and its directory writable (or readable); nothing was changed"
     elif exc.errno == errno.EROFS:
         hint = "the filesystem is mounted read-only; nothing was changed"
     elif exc.errno == errno.ENOSPC:
         hint = "free some disk space; nothing was changed"
+    elif exc.errno == errno.ENOTDIR:
+        blocker = next((p for p in reversed(path.parents) if not p.is_dir()), path.parent)
+        hint = f"{blocker} is a file where a directory belongs: move it aside; nothing was changed"
     else:
         hint = "fix the cause and retry; nothing was changed"
     return ConfigFileError(f"cannot {action} {path}: {detail}", path=path, hint=hint)
@@ -398,6 +424,12 @@ def _parse(path: Path, rel: str, raw: bytes) -> _Parsed:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        duplicate = _DUPLICATE_KEY.match(problem)
+        if duplicate is not None:
+            # ruamel quotes both whole values: a duplicated section would fill the screen.
+            problem = (
+                f'duplicate key "{duplicate["key"]}" (a key may appear only once in a mapping)'
+            )
         raise _parse_error(path, rel, problem, mark.line + 1 if mark else None) from exc
     except ReaderError as exc:  # a character YAML does not allow
         at = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
@@ -412,7 +444,7 @@ def _parse(path: Path, rel: str, raw: bytes) -> _Parsed:
         doc = CommentedMap()
     if not isinstance(doc, CommentedMap):
         raise ConfigSchemaError(
-            f"{path}: the document must be a mapping of sections, found {type(doc).__name__}",
+            f"{path}: the document must be a mapping of sections, found {_kind(doc)}",
             path=path,
             hint="start the file with `project:` / `tracker:` sections (nothing was written)",
         )
@@ -445,7 +477,18 @@ def _expanded_size(node: object, memo: dict[int, int]) -> int:
 
 def _config_path(ctx: ReadContext, rel: RelPath) -> Path:
     lexical = ctx.root / os.fspath(rel)
-    path = ctx.path(rel)
+    try:
+        path = ctx.path(rel)
+    except PathEscapeError as exc:
+        if Path(os.path.realpath(lexical)).is_relative_to(ctx.root):
+            raise  # not a link out (a symlink loop...): the error says what it is
+        # The user passed no path: the config (or a directory above it) is a link out.
+        raise PathEscapeError(
+            exc.message,
+            path=exc.path,
+            hint=f"{rel} (or a directory above it) is a symlink out of {ctx.root}: replace the "
+            "link with a regular file inside the repository (nothing was read or written)",
+        ) from None
     if lexical.is_symlink() and not path.exists():
         raise ConfigFileError(
             f"{lexical} is a dangling or looping symlink (to {lexical.readlink()})",

@@ -142,6 +142,15 @@ def _failure_of(exc: BaseException) -> CommandFailure | None:
             ExitCode.WRITE_VIOLATION,
             "this is a bug in the command: report it; the worktree was not changed",
         )
+    cause = exc.__cause__
+    if (
+        isinstance(exc, ConfigError)
+        and isinstance(cause, OSError)
+        and not isinstance(cause, KittyFsError)
+    ):
+        # The filesystem refused (permissions, a read-only mount, a file where a
+        # directory belongs): the config may be fine, so this is not INVALID_CONFIG.
+        return CommandFailure(exc.message, ExitCode.FILESYSTEM, exc.hint)
     if isinstance(exc, ConfigError | PathEscapeError):
         return CommandFailure(exc.message, ExitCode.INVALID_CONFIG, exc.hint)
     if isinstance(exc, KittyFsError):

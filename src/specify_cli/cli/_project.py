@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from specify_cli.cli._exit import ExitCode
 from specify_cli.cli._failure import CommandFailure
 
 __all__ = ["find_project_root"]
+
+
+_BARE = re.compile(r"^\s*bare\s*=\s*true\s*$", re.M | re.I)
+
+
+def _is_bare_repository(folder: Path) -> bool:
+    """A git dir of its own (HEAD, objects/) whose config says ``bare = true``; no git run."""
+    if not ((folder / "HEAD").is_file() and (folder / "objects").is_dir()):
+        return False
+    try:
+        return _BARE.search((folder / "config").read_text(errors="replace")) is not None
+    except OSError:
+        return False
 
 
 def find_project_root(start: Path) -> Path:
@@ -31,6 +45,13 @@ def find_project_root(start: Path) -> Path:
     for folder in (here, *here.parents):
         if (folder / ".kittify").is_dir() or (folder / ".git").exists():
             return folder
+        if _is_bare_repository(folder):
+            raise CommandFailure(
+                f"{folder} is a bare git repository (it has no worktree)",
+                ExitCode.NOT_INITIALIZED,
+                "run spec-kitty in a clone or a linked worktree of it "
+                "(`git clone` or `git worktree add`)",
+            )
     raise CommandFailure(
         f"{here} is not inside a git repository or spec-kitty project",
         ExitCode.NOT_INITIALIZED,

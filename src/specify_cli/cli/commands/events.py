@@ -30,6 +30,15 @@ def _usage(message: str, hint: str) -> CommandFailure:
     return CommandFailure(message, ExitCode.USAGE, hint, code="INVALID_EVENT")
 
 
+_UTF8_HINT = "pass UTF-8 text (\\ud800-\\udfff escapes only as high/low pairs)"
+
+
+def _bad_char(char: str) -> str:
+    """A character that is not UTF-8; argv's undecodable bytes arrive as U+DC80..U+DCFF."""
+    code = ord(char)
+    return f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+
+
 def parse_payload(raw: str) -> dict[str, object]:
     """The ``--payload`` text as a JSON object, or a usage error saying what is wrong."""
     size = len(raw.encode("utf-8", "surrogatepass"))
@@ -38,6 +47,13 @@ def parse_payload(raw: str) -> dict[str, object]:
             f"--payload is {size} bytes; the limit is {MAX_PAYLOAD_BYTES}",
             "send large data as a file reference, not inline",
         )
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _usage(
+            f"--payload is not valid UTF-8 ({_bad_char(raw[exc.start])} at character {exc.start})",
+            _UTF8_HINT,
+        ) from None
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -50,6 +66,14 @@ def parse_payload(raw: str) -> dict[str, object]:
             f"--payload must be a JSON object, not {type(value).__name__}",
             """wrap the value: --payload '{"value": ...}'""",
         )
+    try:  # a \ud800 escape decodes to a lone surrogate: no server can store it
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start]
+        raise _usage(
+            f"--payload has a lone surrogate (U+{ord(char):04X}), which is not valid Unicode",
+            _UTF8_HINT,
+        ) from None
     return value
 
 
