@@ -96,10 +96,6 @@ tracker:
       title: local
   custom_key: keep me  # unknown keys must survive
 """
-# Arguments for commands whose declaration has no contract_argv but a required argument.
-EXTRA_ARGV: dict[str, tuple[str, ...]] = {
-    "events emit": ("wp.status_changed", "--payload", '{"wp": "WP01", "lane": "planned"}'),
-}
 SAAS_TOKEN = "bench-token"
 
 
@@ -152,13 +148,17 @@ class Target:
 
 
 def our_read_commands(only: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """(name, extra argv) of every read command in the registry, in registry order."""
+    """(name, extra argv) of every read command in the registry, in registry order.
+
+    The extra argv is the command's ``contract_argv``: what the INV-1 contract
+    test passes too (a required argument, a bounded daemon loop).
+    """
     from specify_cli.cli._app import build_app
     from specify_cli.cli._registry import REGISTRY
 
     build_app()
     found = [
-        (c.name, c.contract_argv or EXTRA_ARGV.get(c.name, ()))
+        (c.name, c.contract_argv)
         for c in REGISTRY.values()
         if c.capability == "read" and (not only or c.name in only)
     ]
