@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 # Lazy on purpose: a CLI's cold start pays only for what a command touches
 # (ruamel.yaml for configs, the guard for read scopes). mypy sees the real imports.
 if TYPE_CHECKING:
-    from kitty_fs._config import CONFIG_PATH, ConfigView, load_config, save_config
+    from kitty_fs._config import (
+        CONFIG_PATH,
+        ConfigView,
+        load_config,
+        save_config,
+        update_config,
+    )
     from kitty_fs._context import ReadContext, WriteContext, read_context, write_boundary
     from kitty_fs._errors import (
         ConfigError,
@@ -45,6 +51,7 @@ __all__ = [
     "read_context",
     "read_scope",
     "save_config",
+    "update_config",
     "write_boundary",
 ]
 
@@ -54,6 +61,7 @@ _LAZY = {
     "ConfigView": "_config",
     "load_config": "_config",
     "save_config": "_config",
+    "update_config": "_config",
     "ReadContext": "_context",
     "WriteContext": "_context",
     "read_context": "_context",

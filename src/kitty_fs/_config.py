@@ -28,7 +28,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Set
+from collections.abc import Callable, Collection, Iterator, Mapping, Set
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
@@ -69,6 +69,7 @@ __all__ = [
     "ConfigView",
     "load_config",
     "save_config",
+    "update_config",
 ]
 
 CONFIG_PATH: Final = ".kittify/config.yaml"
@@ -771,6 +772,38 @@ def save_config(
     in every case the file is left as it was.
     """
     _check_value(dict(changes), section)
+    return _save(ctx, section, lambda _current: (changes, remove), rel)
+
+
+def update_config(
+    ctx: WriteContext,
+    section: str,
+    compute: Callable[[Mapping[str, object]], Mapping[str, object]],
+    *,
+    rel: RelPath = CONFIG_PATH,
+) -> bool:
+    """Read-modify-write of one section that no other writer can interleave with.
+
+    ``compute`` is called under the write lock with the section as it is on
+    disk at that moment (a read-only mapping, empty when absent) and returns the
+    keys to set, as for ``save_config`` (an empty mapping writes nothing). Use
+    it when the new values depend on the stored ones: "mint a uuid unless one is
+    stored" decided outside the lock lets two writers each mint one and the last
+    save win. True if the file changed.
+    """
+
+    def decide(current: Mapping[str, object]) -> tuple[Mapping[str, object], Collection[str]]:
+        changes = compute(current)
+        _check_value(dict(changes), section)
+        return changes, ()
+
+    return _save(ctx, section, decide, rel)
+
+
+_Decide = Callable[[Mapping[str, object]], tuple[Mapping[str, object], Collection[str]]]
+
+
+def _save(ctx: WriteContext, section: str, decide: _Decide, rel: RelPath) -> bool:
     path = _config_path(ctx, rel)
     rel_text = os.fspath(rel)
     try:
@@ -783,6 +816,9 @@ def save_config(
             existing = doc.get(section)
             if existing is not None and not isinstance(existing, CommentedMap):
                 raise _wrong_type(path, section, existing)
+            current = _freeze(existing) if existing is not None else MappingProxyType({})
+            assert isinstance(current, Mapping)
+            changes, remove = decide(current)
             before = _plain(existing)
             others = {str(k): _plain(v) for k, v in doc.items() if k != section}
             if existing is None:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from kitty_fs import ReadContext, WriteContext, load_config, save_config
+from kitty_fs import CONFIG_PATH, ReadContext, WriteContext, load_config, update_config
 from specify_cli.errors import InvalidConfig
 from specify_cli.identity._derive import (
     derive_build_id,
@@ -111,16 +111,23 @@ def ensure_identity(ctx: WriteContext) -> ProjectIdentity:
     """Complete the identity and persist it in ``project:``; for write boundaries only.
 
     A project without a ``uuid`` gets a random ``uuid4`` here (and nowhere
-    else). Existing values are kept; only missing keys are added, through
-    ``save_config``, so comments and other sections survive and an identity
-    that is already complete writes nothing.
+    else). Only missing keys are added, decided under the config's write lock
+    (``update_config``): two ``init`` racing on a new project agree on one uuid,
+    and a key another writer changed meanwhile is never put back. Comments and
+    other sections survive; an identity that is already complete writes nothing.
     """
-    view = load_config(ctx)
-    section = view.section(_SECTION) or {}
-    raw_uuid = _text(section, "uuid", view.path)
-    project_uuid = uuid.uuid4() if raw_uuid is None else _uuid(raw_uuid, view.path)
-    identity = _complete(ctx, section, project_uuid, view.path)
-    save_config(ctx, _SECTION, identity.as_config())
+    path = ctx.path(CONFIG_PATH)
+    completed: list[ProjectIdentity] = []
+
+    def missing_keys(section: Mapping[str, object]) -> dict[str, str]:
+        raw_uuid = _text(section, "uuid", path)
+        project_uuid = uuid.uuid4() if raw_uuid is None else _uuid(raw_uuid, path)
+        identity = _complete(ctx, section, project_uuid, path)
+        completed.append(identity)
+        return {k: v for k, v in identity.as_config().items() if _text(section, k, path) is None}
+
+    update_config(ctx, _SECTION, missing_keys)
+    identity = completed[-1]
     return ProjectIdentity(
         project_uuid=identity.project_uuid,
         project_slug=identity.project_slug,

@@ -35,7 +35,6 @@ from specify_cli.tracker._config import (
     SECTION,
     TrackerConfig,
     load_tracker_config,
-    save_tracker_config,
     thaw,
 )
 
@@ -285,7 +284,20 @@ class TrackerService:
             body = self._call(wanted, "GET", "status", with_binding=False)
             binding_ref = _server_ref(body)
         wanted = attrs.evolve(wanted, binding_ref=binding_ref)
-        changed = save_tracker_config(ctx, wanted)
+        # Only the keys bind sets: the rest of tracker: is re-read under the lock by
+        # save_config, so a concurrent writer's change to another key is kept.
+        changes: dict[str, object] = {
+            "provider": provider,
+            "project_slug": project_slug,
+            "binding_ref": binding_ref,
+        }
+        given = {
+            "display_label": display_label,
+            "workspace": workspace,
+            "provider_context": None if provider_context is None else thaw(provider_context),
+        }
+        changes.update({key: value for key, value in given.items() if value is not None})
+        changed = save_config(ctx, SECTION, changes)
         return BindResult(wanted, current.binding_ref, changed)
 
     def apply(self, ctx: WriteContext, binding_ref: str | None = None) -> ApplyResult:
