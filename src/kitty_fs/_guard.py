@@ -527,6 +527,13 @@ def _build_hook(
             raise
         except Exception:
             if finalizing():
+                # The guard's own globals may be gone this late. Report mode must never
+                # break a program at exit; an enforcing scope still refuses, blind.
+                if any(scope.mode == "enforce" for scope in scopes):
+                    raise PermissionError(
+                        f"kitty-fs: {event} refused during interpreter shutdown "
+                        "(a read scope was still active)"
+                    ) from None
                 return
             raise
         finally:
