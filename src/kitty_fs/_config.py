@@ -505,10 +505,21 @@ def load_config(ctx: ReadContext, rel: RelPath = CONFIG_PATH) -> ConfigView:
     raw = _read_raw(path, os.fspath(rel))
     if raw is None:
         return ConfigView(path=path, exists=False, data=MappingProxyType({}))
+    last = _LAST_VIEW.get(path)
+    if last is not None and last[0] == raw:
+        return last[1]
     parsed = _parse(path, os.fspath(rel), raw)
     frozen = _freeze(parsed.doc)
     assert isinstance(frozen, Mapping)
-    return ConfigView(path=path, exists=True, data=frozen)
+    view = ConfigView(path=path, exists=True, data=frozen)
+    _LAST_VIEW[path] = (raw, view)
+    return view
+
+
+# The last view of each config, keyed by its bytes: a command reads one config several
+# times (identity, tracker, emitter) and the parse is the expensive part. Views are
+# immutable, and equal bytes parse to an equal view, so sharing one is safe.
+_LAST_VIEW: dict[Path, tuple[bytes, ConfigView]] = {}
 
 
 # --- changing one section --------------------------------------------------------------------

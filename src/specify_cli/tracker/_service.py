@@ -157,6 +157,7 @@ class TrackerService:
         self.settings = settings
 
     def _client(self) -> SaasClient:
+        self.settings.require()  # SYNC_DISABLED / no token before paying for httpx (~55 ms)
         from specify_cli.sync._client import SaasClient
 
         return SaasClient(self.settings)
