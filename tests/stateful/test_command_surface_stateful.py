@@ -121,12 +121,10 @@ ALLOWLISTED_FILES: Final = (
     "kitty-specs/002-search/meta.json",
     ".kittify/encoding-provenance/global.jsonl",
 )
-# FINDING 1 (reported to the lead, src/ not edited here): the gate matches its allowlist
-# with fnmatch, whose `*` crosses `/`, so `kitty-specs/*/meta.json` also waives
-# kitty-specs/001-login/research/meta.json, which is the user's own file: real dirt the
-# gate lets through. The edit is left out of the machine until the fix lands; the
-# strict xfail below pins the bug. When it passes, remove it and set this to True.
-NESTED_META_GATE_FIXED: Final = False
+# Found by this machine: the gate once matched its allowlist with fnmatch, whose `*`
+# crosses `/`, so `kitty-specs/*/meta.json` also waived kitty-specs/001-login/research/
+# meta.json, the user's own file. Fixed (segment-wise globs); the edit is in the machine.
+NESTED_META_GATE_FIXED: Final = True
 NESTED_META: Final = "kitty-specs/001-login/research/meta.json"
 GIT_OPERATIONS: Final = ("commit", "commit_work", "stash", "checkout")
 CONFIG_EDITS: Final = ("comment", "trailing", "key")
@@ -789,6 +787,9 @@ WALKS: Final[Mapping[str, tuple[tuple[str, dict[str, object]], ...]]] = {
         ("user_edit", {"kind": "allowlisted", "pick": 1}),
         ("user_git", {"operation": "commit_work"}),  # the bookkeeping stays dirty
         ("record_analysis", {"mission": "001-login", "summary": "again"}),  # allowed
+        ("user_edit", {"kind": "nested_meta", "pick": 0}),  # the user's file, not bookkeeping
+        ("record_analysis", {"mission": "001-login", "summary": ""}),  # refused: nested meta
+        ("user_git", {"operation": "commit"}),
         ("set_sync", {"mode": "unauthenticated"}),
         ("read_command", _read("sync push")),
         ("set_sync", {"mode": "down"}),
@@ -864,10 +865,6 @@ def test_walks_cover_every_rule() -> None:
     assert config_edits == set(CONFIG_EDITS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING 1: record-analysis waives kitty-specs/M/<dir>/meta.json (fnmatch * crosses /)",
-)
 def test_gate_refuses_a_nested_meta_json(tmp_path: Path) -> None:
     """Only ``kitty-specs/<mission>/meta.json`` is bookkeeping; a deeper meta.json is the user's."""
     repo = make_surface_repo(tmp_path / REPO_DIR, "legacy")

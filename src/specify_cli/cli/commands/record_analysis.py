@@ -45,6 +45,19 @@ def _git(repo: WriteContext, *args: str) -> str:
     return done.stdout
 
 
+def _allowlisted(path: str) -> bool:
+    """Glob match one segment at a time: ``*`` never crosses ``/`` (shell and gitignore style).
+
+    ``fnmatch`` alone lets ``*`` match ``/``, which would make ``kitty-specs/*/meta.json``
+    waive ``kitty-specs/<mission>/<any dir>/meta.json``: the user's files, real dirt.
+    """
+    parts = path.split("/")
+    return any(
+        len(parts) == len(globs) and all(map(fnmatch.fnmatchcase, parts, globs))
+        for globs in (pattern.split("/") for pattern in DIRTY_ALLOWLIST)
+    )
+
+
 def dirty_paths(repo: WriteContext) -> list[str]:
     """Paths with uncommitted changes (untracked included), minus the fixed allowlist."""
     porcelain = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all")
@@ -56,7 +69,7 @@ def dirty_paths(repo: WriteContext) -> list[str]:
         status, path = entry[:2], entry[3:]
         if "R" in status or "C" in status:
             next(entries, None)  # the rename source follows; the destination is what's dirty
-        if not any(fnmatch.fnmatchcase(path, pattern) for pattern in DIRTY_ALLOWLIST):
+        if not _allowlisted(path):
             paths.append(path)
     return paths
 
