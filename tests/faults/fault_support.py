@@ -40,6 +40,7 @@ __all__ = [
     "spec_kitty_argv",
     "start_worker",
     "wait_until",
+    "with_default_sigint",
     "worker_result",
 ]
 
@@ -135,6 +136,22 @@ def spec_kitty_argv(repo: Path, *args: str) -> list[str]:
     script = Path(sys.executable).with_name("spec-kitty")
     exe = os.fspath(script) if script.exists() else "spec-kitty"
     return [exe, "--repo", os.fspath(repo), *args]
+
+
+def with_default_sigint(argv: Sequence[str]) -> list[str]:
+    """``argv`` run with SIGINT at its default disposition, as a terminal's foreground job has.
+
+    A job started with ``&`` from a script (and some CI runners) inherits SIGINT
+    *ignored*, and a Python started that way never raises ``KeyboardInterrupt``:
+    a test that stops a daemon with SIGINT would hang there for a reason that is
+    not the daemon's. ``exec`` keeps a default disposition, so a tiny shim resets
+    it and becomes the command.
+    """
+    shim = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "os.execvp(sys.argv[1], sys.argv[1:])"
+    )
+    return [sys.executable, "-c", shim, *argv]
 
 
 def cli(

@@ -49,6 +49,7 @@ from fault_support import (
     spec_kitty_argv,
     start_worker,
     wait_until,
+    with_default_sigint,
     worker_result,
 )
 
@@ -106,6 +107,21 @@ class _Lines:
         self._thread.join(timeout=60)
 
 
+def _stop(daemon: subprocess.Popen[str]) -> None:
+    """SIGINT, as a user's Ctrl-C; a daemon that does not stop dumps its stacks and is killed."""
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGINT)
+    try:
+        daemon.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        daemon.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack
+        try:
+            daemon.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait(timeout=60)
+
+
 def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
     tmp_path: Path,
 ) -> None:
@@ -122,8 +138,8 @@ def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
         )
         daemon_argv = ("dashboard", "run", "--ticks", "0", "--interval", "0.05", "--json")
         daemon = subprocess.Popen(
-            spec_kitty_argv(repo, *daemon_argv),
-            env=env,
+            with_default_sigint(spec_kitty_argv(repo, *daemon_argv)),
+            env={**env, "PYTHONFAULTHANDLER": "1"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -173,14 +189,14 @@ def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
             wait_until("two more ticks", lambda: len(ticks.lines) >= ticks_at_end + 2)
         finally:
             stop.touch()
-            if daemon.poll() is None:
-                daemon.send_signal(signal.SIGINT)
+            _stop(daemon)
             for proc in (writer, watcher):
                 if proc.poll() is None:
                     proc.communicate(timeout=120)
-        daemon.wait(timeout=120)
-        ticks.join()
-        notes.join()
+            ticks.join()
+            notes.join()
+            if notes.lines:  # shown when the test fails: what the daemon said
+                print("daemon stderr (tail):", "".join(notes.lines)[-5000:])
     daemon_err = "".join(notes.lines)
 
     assert errors == [], errors
@@ -188,7 +204,8 @@ def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
     assert written["changed"] == written["saves"]
     # A reader beside them never saw a torn file or a value go back, even for a moment.
     assert seen["errors"] == [], seen["errors"][:5]
-    assert daemon.returncode == 130, daemon_err  # SIGINT: "interrupted", nothing else
+    # SIGINT: "interrupted", nothing else.
+    assert daemon.returncode == 130, (daemon.returncode, daemon_err[-5000:], ticks.lines[-3:])
     assert "skipped" not in daemon_err and "Traceback" not in daemon_err, daemon_err
 
     # Every tick saw a whole identity and a binding someone wrote; the server's offer

@@ -3,30 +3,34 @@
 ``save_config`` promises that concurrent writers of different keys compose: it
 re-reads the file under the lock and sets only the keys it is given. A write
 command keeps that promise only if it hands ``save_config`` just the keys it
-means to change. Each case runs a chain of real ``spec-kitty`` commands while a
-helper process saves increasing values into one key the command does not own,
-and a watcher process reads the file in a loop: the key must never go back,
-not even for a moment, and its final value must be the helper's last.
+means to change, and decides "missing" under the lock.
 
-Also: several ``spec-kitty init`` at once on a project without an identity
-must agree on one ``project.uuid``, the one stored.
+The race is made deterministic instead of hoped for. The test takes the
+config's save lock (the same ``filelock`` every ``save_config`` takes), starts
+the real ``spec-kitty`` command, and waits until the command polls for that
+lock: by then it has read the config and computed what to save. Still holding
+the lock, the test plays the other writer and changes one key the command does
+not own; then it lets go. The command must keep that change.
 
-Counts: 10 commands per case by default, 40 with ``KITTY_FULL=1``; 3 rounds of
-4 concurrent ``init`` (10 with ``KITTY_FULL=1``).
+A stress variant runs a chain of ``tracker apply`` against a helper process
+saving a key of the same section in a tight loop, with a watcher process that
+reads the file between saves: the key never goes back, not even for a moment.
+
+Counts: 6 commands in the stress variant by default, 40 with ``KITTY_FULL=1``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
 import pytest
 from fault_support import (
     CONFIG,
-    CONFIG_REL,
     cli,
     cli_env,
     count,
@@ -34,141 +38,169 @@ from fault_support import (
     porcelain,
     spec_kitty_argv,
     start_worker,
+    wait_until,
     worker_result,
 )
 
-from kitty_fs import load_config, read_context, save_config, write_boundary
+from kitty_fs import CONFIG_PATH, load_config, read_context, write_boundary
+from kitty_fs._atomic import _lock_path, atomic_write_bytes, locked
 
-COMMANDS = count(10, 40)
-INIT_ROUNDS = count(3, 10)
-CONCURRENT_INITS = 4
+COMMANDS = count(6, 40)
+OTHER_UUID = "0b9e8c0e-1111-4a8f-9c57-0d6a0f5e9f10"
 _BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
-BIND_REVERTS = (
-    "tracker bind saves the whole tracker section it read before taking the lock "
-    "(TrackerService.bind -> save_tracker_config), so it reverts keys another writer "
-    "changed meanwhile; fix: pass save_config only the keys bind sets"
-)
-INIT_REVERTS = (
-    "init saves every identity key it read before taking the lock (ensure_identity -> "
-    "save_config(identity.as_config())), so it reverts a concurrent change to project.slug; "
-    "fix: set only the missing keys, decided under the lock (save_config if_absent=...)"
-)
-INIT_MINTS_TWICE = (
-    "concurrent `spec-kitty init` on a project without a uuid each mint a uuid4 outside the "
-    "lock and the last save wins: the others report (and derive build_id from) a uuid that is "
-    "not stored; fix: ensure_identity sets missing keys only if still missing under the lock"
-)
+
+@contextlib.contextmanager
+def _holding_save_lock(repo: Path) -> Iterator[Callable[[subprocess.Popen[str]], None]]:
+    """Hold the config's save lock; yields ``wait_for_waiter(proc)``.
+
+    A blocked ``filelock`` re-opens the lock file with ``O_TRUNC`` on every poll
+    (every 50 ms), which updates its mtime: a new mtime after we took the lock
+    means a writer has reached ``save_config`` and waits for us.
+    """
+    target = write_boundary(repo, reason="fault test: lock").path(CONFIG_PATH)
+    lock = _lock_path(target)
+    with locked(target):
+        taken = lock.stat().st_mtime_ns
+
+        def wait_for_waiter(proc: subprocess.Popen[str]) -> None:
+            def waiting() -> bool:
+                assert proc.poll() is None, f"finished without the lock: {proc.communicate()}"
+                return lock.stat().st_mtime_ns != taken
+
+            wait_until("the command to wait for the save lock", waiting)
+
+        yield wait_for_waiter
 
 
-def _drop_build_id(repo: Path) -> None:
-    """Give the next ``init`` something to write (the identity is complete after one)."""
-    ctx = write_boundary(repo, reason="fault test: drop build_id")
-    save_config(ctx, "project", {}, remove=("build_id",))
+def _edit_under_lock(repo: Path, old: str, new: str) -> None:
+    """The other writer's change, made while the test holds the lock (so without taking it)."""
+    ctx = write_boundary(repo, reason="fault test: other writer")
+    path = ctx.path(CONFIG_PATH)
+    text = path.read_text()
+    assert text.count(old) == 1
+    assert atomic_write_bytes(path, text.replace(old, new).encode(), lock=False)
 
 
 @attrs.frozen
 class Race:
-    command: str
-    args: Callable[[int], tuple[str, ...]]
+    args: tuple[str, ...]
+    old: str  # the line the other writer changes, as committed
+    new: str  # and as it changes it
     section: str
-    key: str  # the other writer's key, in the command's section
-    kind: str  # "int" or "str" values
-    before_each: Callable[[Path], None] | None = None
+    key: str
+    value: str  # what the key must hold at the end
+    config: str = CONFIG
 
 
 RACES = (
     pytest.param(
         Race(
-            "tracker apply",
-            lambda i: ("tracker", "apply", "--binding-ref", f"r-{i:03d}"),
+            ("tracker", "apply", "--binding-ref", "r-new"),
+            "custom_key: keep me",
+            "custom_key: changed meanwhile",
             "tracker",
             "custom_key",
-            "int",
+            "changed meanwhile",
         ),
         id="apply-vs-tracker.custom_key",
     ),
     pytest.param(
         Race(
-            "tracker bind",
-            lambda i: (*_BIND, "--binding-ref", f"r-{i:03d}"),
+            (*_BIND, "--binding-ref", "r-new"),
+            "custom_key: keep me",
+            "custom_key: changed meanwhile",
             "tracker",
             "custom_key",
-            "int",
+            "changed meanwhile",
         ),
         id="bind-vs-tracker.custom_key",
-        marks=pytest.mark.xfail(strict=True, reason=BIND_REVERTS),
     ),
     pytest.param(
-        Race("init", lambda _i: ("init",), "project", "slug", "str", _drop_build_id),
+        Race(
+            ("init",),
+            "  slug: demo-project  #",
+            "  slug: renamed-meanwhile  #",
+            "project",
+            "slug",
+            "renamed-meanwhile",
+        ),
         id="init-vs-project.slug",
-        marks=pytest.mark.xfail(strict=True, reason=INIT_REVERTS),
+    ),
+    pytest.param(
+        Race(
+            ("init",),
+            "project: {}",
+            f"project: {{uuid: {OTHER_UUID}}}",  # what a concurrent init stored first
+            "project",
+            "uuid",
+            OTHER_UUID,
+            config="project: {}\n" + CONFIG[CONFIG.index("# tracker binding") :],
+        ),
+        id="init-vs-another-init",
     ),
 )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("race", RACES)
-def test_write_command_keeps_a_concurrent_writers_key_in_its_section(
+def test_write_command_keeps_a_change_made_while_it_waited_for_the_lock(
     race: Race, tmp_path: Path
 ) -> None:
+    repo = make_project(tmp_path / "repo", race.config)
+    env = cli_env(tmp_path / "state")
+    with _holding_save_lock(repo) as wait_for_waiter:
+        proc = subprocess.Popen(
+            spec_kitty_argv(repo, *race.args, "--json"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for_waiter(proc)  # it has read the config and waits to save
+            _edit_under_lock(repo, race.old, race.new)
+        except BaseException:
+            proc.kill()
+            raise
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    section = load_config(read_context(repo, reason="check")).section(race.section) or {}
+    assert section[race.key] == race.value, f"the command reverted {race.section}.{race.key}"
+    result = json.loads(out)
+    if race.key == "uuid":
+        # And it told its user the identity that is stored, not one it minted and lost.
+        assert result["project_uuid"] == OTHER_UUID
+    assert porcelain(repo) == " M .kittify/config.yaml\n"
+
+
+@pytest.mark.slow
+def test_apply_chain_against_a_tight_loop_writer_never_reverts_its_key(tmp_path: Path) -> None:
     repo = make_project(tmp_path / "repo")
     env = cli_env(tmp_path / "state")
     stop = tmp_path / "stop-workers"
-    spec = f"{race.section}.{race.key}"
-    watcher = start_worker("watch", repo, stop, f"{spec}={race.kind}")
-    writer = start_worker("writer", repo, race.section, race.key, stop, "20", race.kind)
+    watcher = start_worker("watch", repo, stop, "tracker.custom_key=int")
+    writer = start_worker("writer", repo, "tracker", "custom_key", stop, "20")
     failures: list[str] = []
     try:
         for i in range(COMMANDS):
-            if race.before_each is not None:
-                race.before_each(repo)
-            done = cli(repo, *race.args(i), env=env)
+            args = ("tracker", "apply", "--binding-ref", f"r-{i:03d}")
+            done = cli(repo, *args, env=env)
             if done.returncode != 0:
-                failures.append(f"{race.args(i)}: exit {done.returncode}: {done.stderr}")
+                failures.append(f"{args}: exit {done.returncode}: {done.stderr}")
     finally:
         stop.touch()
         written = worker_result(writer)
         seen = worker_result(watcher)
     assert failures == []
     assert written["errors"] == [], written["errors"][:5]
-    # The watcher reads the file between saves: a revert shows there even when the
-    # helper overwrites it again before its own next check.
+    # The watcher reads between saves: a revert shows there even when the writer
+    # overwrites it again before its own next check.
     assert seen["errors"] == [], f"{len(seen['errors'])} reverts seen: {seen['errors'][:3]}"
-    section = load_config(read_context(repo, reason="check")).section(race.section) or {}
-    last = written["saves"] if race.kind == "int" else f"v{written['saves']:06d}"
-    assert section[race.key] == last
+    section = load_config(read_context(repo, reason="check")).section("tracker") or {}
+    assert section["custom_key"] == written["saves"]
+    assert section["binding_ref"] == f"r-{COMMANDS - 1:03d}"
     assert porcelain(repo) == " M .kittify/config.yaml\n"
     print(
-        f"\n{race.command} x{COMMANDS} vs {written['saves']} saves of {spec}: "
+        f"\ntracker apply x{COMMANDS} vs {written['saves']} saves of tracker.custom_key: "
         f"watcher {seen['reads']} reads, no revert"
     )
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=INIT_MINTS_TWICE)
-def test_concurrent_inits_agree_on_one_stored_project_uuid(tmp_path: Path) -> None:
-    # No project: section at all; the tracker section is there to be kept.
-    config = CONFIG[CONFIG.index("# tracker binding") :]
-    env = cli_env(tmp_path / "state")
-    for round_ in range(INIT_ROUNDS):
-        repo = make_project(tmp_path / f"repo-{round_}", config)
-        procs = [
-            subprocess.Popen(
-                spec_kitty_argv(repo, "init", "--json"),
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(CONCURRENT_INITS)
-        ]
-        reported = []
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            reported.append(json.loads(out)["project_uuid"])
-        stored = load_config(read_context(repo, reason="check")).section("project") or {}
-        assert "Demo (Jira)" in (repo / CONFIG_REL).read_text()
-        # Every init told its user the identity that is actually stored.
-        assert set(reported) == {stored["uuid"]}, f"round {round_}: {reported} vs {stored}"
