@@ -704,14 +704,14 @@ edit(
 edit(
     "guard.hook.fail-closed",
     G,
-    "            if finalizing():\n                return\n            raise\n",
+    "                return\n            raise\n",
     "            return\n",
     "an error inside the check propagates (fail closed) outside shutdown",
 )
 edit(
     "guard.hook.shutdown-tolerant",
     G,
-    "            if finalizing():\n                return\n            raise\n",
+    "                return\n            raise\n",
     "            raise\n",
     "errors from modules torn down at shutdown are swallowed",
 )
