@@ -20,7 +20,8 @@ persist to .kittify/config.yaml. `spec-kitty capabilities` lists them all.
 
 Exit codes: 0 ok, 1 check failed, 2 usage, 3 not initialized, 4 invalid config,
 5 dirty worktree, 6 sync unavailable, 7 stale binding, 8 write violation (a bug),
-9 filesystem refused, 70 internal error, 130 interrupted, 141 output pipe closed.
+9 filesystem refused, 70 internal error, 130 interrupted,
+141 output pipe closed, 143 terminated (SIGTERM).
 """
 
 

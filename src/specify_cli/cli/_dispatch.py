@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -165,13 +166,27 @@ def _failure_of(exc: BaseException) -> CommandFailure | None:
     return None
 
 
+class _Terminated(BaseException):
+    """Raised in the main thread by SIGTERM (a BaseException: ``except Exception`` lets it by)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def dispatch(
     command: Command[...], as_json: bool, call: Callable[[ReadContext, Invocation], int | None]
 ) -> None:
     """Run ``command`` with its declared capability and exit the process with its code."""
     out = Output(command.name, as_json)
+    # SIGTERM (a service manager stopping the daemon) unwinds like Ctrl-C: finally blocks
+    # run, temp files are cleaned up, and the exit says why.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = _run(command, out, call)
+    except _Terminated:
+        out.failure(code="TERMINATED", message="terminated (SIGTERM)", hint="", exit_code=143)
+        code = 143
     except KeyboardInterrupt:
         out.failure(code="INTERRUPTED", message="interrupted", hint="", exit_code=130)
         code = 130
