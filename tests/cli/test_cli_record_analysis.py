@@ -55,7 +55,7 @@ DIRT: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ("config-edit", _edit_config, [".kittify/config.yaml"]),
     ("staged-edit", _stage_only, ["src/app.py"]),
     ("deleted-file", _delete, ["README.md"]),
-    ("renamed-file", _rename, ["src/main.py"]),
+    ("renamed-file", _rename, ["src/main.py", "src/app.py"]),  # both ends of a rename
 ]
 
 

@@ -67,10 +67,11 @@ def dirty_paths(repo: WriteContext) -> list[str]:
         if not entry:
             continue
         status, path = entry[:2], entry[3:]
-        if "R" in status or "C" in status:
-            next(entries, None)  # the rename source follows; the destination is what's dirty
-        if not _allowlisted(path):
-            paths.append(path)
+        changed = [path]
+        source = next(entries, None) if "R" in status or "C" in status else None
+        if source and "R" in status:
+            changed.append(source)  # a rename also removes its source: both are dirt
+        paths.extend(p for p in changed if not _allowlisted(p))
     return paths
 
 
