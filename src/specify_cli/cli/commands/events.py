@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Final
 
 import typer
@@ -37,6 +38,36 @@ def _bad_char(char: str) -> str:
     """A character that is not UTF-8; argv's undecodable bytes arrive as U+DC80..U+DCFF."""
     code = ord(char)
     return f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+
+
+def read_payload_argument(value: str) -> str:
+    """``--payload`` as given: inline JSON, ``@FILE`` or ``-`` (stdin).
+
+    Linux caps one command-line argument at 128 KiB, so large payloads need a file
+    or a pipe to reach the size check at all. Reading is allowed on a read path.
+    """
+    if value == "-":
+        data = sys.stdin.buffer.read(MAX_PAYLOAD_BYTES + 1)
+        where = "standard input"
+    elif value.startswith("@"):
+        name = value[1:]
+        try:
+            with open(name, "rb") as handle:  # a read: the guard lets it through
+                data = handle.read(MAX_PAYLOAD_BYTES + 1)
+        except OSError as exc:
+            raise _usage(
+                f"--payload {value}: cannot read {name}: {exc.strerror}",
+                "pass @PATH of a readable JSON file, - for standard input, or inline JSON",
+            ) from None
+        where = name
+    else:
+        return value
+    if len(data) > MAX_PAYLOAD_BYTES:
+        raise _usage(
+            f"--payload from {where} is over the limit of {MAX_PAYLOAD_BYTES} bytes",
+            "send large data as a reference (a URL or a path), not inline",
+        )
+    return data.decode("utf-8", "surrogateescape")
 
 
 def parse_payload(raw: str) -> dict[str, object]:
@@ -91,7 +122,7 @@ def _emit(repo: ReadContext, inv: Invocation, event_type: str, payload: str) -> 
             f"invalid event type {event_type!r}",
             "use dotted lower-case names, e.g. mission.started or wp.status_changed",
         )
-    data = parse_payload(payload)
+    data = parse_payload(read_payload_argument(payload))
     with open_outbox(inv) as outbox:
         result = EventEmitter(repo, outbox).emit(event_type, data)
     if result.not_initialized is not None:
@@ -121,7 +152,10 @@ def register(app: typer.Typer) -> None:
     def emit(
         event_type: str = typer.Argument(..., metavar="TYPE", help="e.g. mission.started"),
         payload: str = typer.Option(
-            "{}", "--payload", help="The event's data as a JSON object (at most 256 KiB)."
+            "{}",
+            "--payload",
+            help="The event's data as a JSON object (at most 256 KiB): inline, "
+            "@FILE to read it from a file, or - for standard input.",
         ),
         as_json: bool = JSON_OPTION,
     ) -> None:
