@@ -4,6 +4,8 @@ Three states of the same workload, each in a fresh interpreter (an audit hook
 cannot be removed, so "no hook" needs a process that never installed one):
 
 * ``nohook``: kitty_fs imported, the guard never entered;
+* ``noop``:   a Python audit hook that returns at once: the floor any hook pays (the
+  interpreter builds the event's arguments and calls into Python for every event);
 * ``idle``:   the hook installed (one scope entered and left), no scope active:
   what every process pays after its first read command;
 * ``scope``:  inside ``read_scope`` on the repository, with a side channel,
@@ -37,7 +39,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-STATES = ("nohook", "idle", "scope")
+STATES = ("nohook", "noop", "idle", "scope")
 WORKLOADS = ("reads", "stats", "load_config")
 
 CONFIG = """\
@@ -78,6 +80,12 @@ def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict
     if state == "idle":
         with kitty_fs.read_scope(ctx):
             pass
+    if state == "noop":
+
+        def noop_hook(event: str, args: tuple[object, ...]) -> None:
+            return None
+
+        sys.addaudithook(noop_hook)
     target = root / "data.txt"
     name = os.fspath(target)
 
@@ -162,15 +170,20 @@ def main() -> None:
         f"guard overhead: {args.reps} rounds, best of {args.inner} per worker, median over"
         f" rounds; {args.reads:,} reads/stats, {args.configs} load_config calls"
     )
-    print(f"{'workload':<12} {'no hook':>10} {'idle':>10} {'in scope':>10}   idle/none  scope/none")
+    print(
+        f"{'workload':<12} {'no hook':>10} {'no-op hook':>11} {'idle':>10} {'in scope':>10}"
+        "   noop/none  idle/none  scope/none  scope/noop"
+    )
     for workload in WORKLOADS:
         base = statistics.median(samples["nohook"][workload])
+        noop = statistics.median(samples["noop"][workload])
         idle = statistics.median(samples["idle"][workload])
         scope = statistics.median(samples["scope"][workload])
         unit = 1e6 / (args.configs if workload == "load_config" else args.reads)
         print(
-            f"{workload:<12} {base * unit:>8.2f}us {idle * unit:>8.2f}us {scope * unit:>8.2f}us"
-            f"   {idle / base:>9.3f}  {scope / base:>10.3f}"
+            f"{workload:<12} {base * unit:>8.2f}us {noop * unit:>9.2f}us {idle * unit:>8.2f}us"
+            f" {scope * unit:>8.2f}us   {noop / base:>9.3f}  {idle / base:>9.3f}"
+            f"  {scope / base:>10.3f}  {scope / noop:>10.3f}"
         )
     print("(times per call; ratios 1.000 = no overhead; targets: scope <= 1.10, idle ~ 1.00)")
 
