@@ -28,6 +28,7 @@ a repository.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +78,28 @@ def apply_pragmas(conn: sqlite3.Connection, busy_timeout_ms: int = _BUSY_TIMEOUT
     conn.execute("PRAGMA synchronous = FULL")
 
 
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    """One attempt at opening the outbox: connect, set the pragmas, create the schema."""
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+    )
+    try:
+        apply_pragmas(conn, busy_timeout_ms)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != _SCHEMA_VERSION:
+            # One script, one transaction: a second process racing to create the schema
+            # waits on BEGIN IMMEDIATE, then finds every table there.
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {_SCHEMA_VERSION};\nCOMMIT;"
+            )
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+        raise
+    return conn
+
+
 @attrs.frozen(slots=True)
 class QueuedEvent:
     """One queued event: its outbox position, id, and wire JSON (sent as is)."""
@@ -108,28 +131,26 @@ class Outbox:
         name: str = OUTBOX_FILENAME,
         busy_timeout_ms: int = _BUSY_TIMEOUT_MS,
     ) -> Outbox:
-        """Open (creating if needed) the outbox file ``name`` in the state directory ``state``."""
+        """Open (creating if needed) the outbox file ``name`` in the state directory ``state``.
+
+        Opening races other processes opening a new outbox: switching it to WAL can
+        answer "database is locked" at once, without waiting on the busy timeout. Such
+        an open is retried, with short sleeps, until the busy timeout has passed.
+        """
         path = state.path(name)
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = sqlite3.connect(
-                path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-            )
-            apply_pragmas(conn, busy_timeout_ms)
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version != _SCHEMA_VERSION:
-                # One script, one transaction: a second process racing to create the schema
-                # waits on BEGIN IMMEDIATE, then finds every table there.
-                conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {_SCHEMA_VERSION};\nCOMMIT;"
-                )
-        except sqlite3.Error as exc:
-            if conn is not None:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                conn.close()
-            raise _outbox_error(path, "open", exc) from exc
-        return cls(path, conn)
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        delay = 0.005
+        while True:
+            try:
+                return cls(path, _connect(path, busy_timeout_ms))
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() + delay > deadline:
+                    raise _outbox_error(path, "open", exc) from exc
+            except sqlite3.Error as exc:
+                raise _outbox_error(path, "open", exc) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
     # -- lifecycle ---------------------------------------------------------------------
 
