@@ -741,6 +741,18 @@ def _faithful(text: str, expected: object) -> bool:
         return False
 
 
+def _uncommented(node: object) -> object:
+    """A copy of ``node`` without comments (keys, order and scalar styles kept)."""
+    if isinstance(node, CommentedMap):
+        fresh = CommentedMap()
+        for key, value in node.items():
+            fresh[key] = _uncommented(value)
+        return fresh
+    if isinstance(node, CommentedSeq):
+        return CommentedSeq(_uncommented(value) for value in node)
+    return node
+
+
 def _render(parsed: _Parsed, old_layout: _Layout, section: str, path: Path) -> str:
     """The text to write, checked to parse back to the intended document."""
     expected = _plain(parsed.doc)
@@ -755,6 +767,16 @@ def _render(parsed: _Parsed, old_layout: _Layout, section: str, path: Path) -> s
     dumped = "".join(_with_newline(_split_lines(_dump(parsed)), parsed.newline))
     if _faithful(dumped, expected):
         return dumped
+    # Some comment placements inside the saved section cannot be emitted by ruamel at all
+    # (a comment between null items of a list): last resort, that section without its own
+    # comments, spliced so that every other byte of the file stays.
+    parsed.doc[section] = _uncommented(parsed.doc[section])
+    try:
+        spliced = _splice(parsed, old_layout, section, path)
+    except YAMLError:
+        spliced = None
+    if spliced is not None and _faithful(spliced, expected):
+        return spliced
     raise ConfigError(
         f"{path}: cannot write section '{section}' so that it reads back as saved",
         path=path,

@@ -749,3 +749,23 @@ def test_floats_keep_their_value_when_their_section_is_saved(
     value = load_config(ctx).section("tracker")["f"]  # type: ignore[index]
     assert save_config(ctx, "tracker", {"k": 2})
     assert load_config(ctx).section("tracker") == {"f": value, "k": 2}
+
+
+def test_a_comment_ruamel_cannot_emit_costs_only_the_saved_sections_comments(
+    tmp_path: Path,
+) -> None:
+    """Found by hypothesis: a comment among null list items makes ruamel emit a nested list.
+
+    Neither the splice nor a whole-file dump reads back as saved, so the store writes the
+    saved section without its own comments and keeps every other byte, instead of refusing.
+    """
+    text = (
+        "tracker:\n  items:\n# c\n  - {}\n  - \n  - \n  a:\n    b: 1\nproject:\n  uuid: x  # keep\n"
+    )
+    (tmp_path / ".kittify").mkdir()
+    (tmp_path / CONFIG_PATH).write_text(text)
+    ctx = write_boundary(tmp_path, reason="test")
+    assert save_config(ctx, "tracker", {"a": None}) is True
+    after = (tmp_path / CONFIG_PATH).read_text()
+    assert after.endswith("project:\n  uuid: x  # keep\n")
+    assert load_config(ctx).section("tracker") == {"items": ({}, None, None), "a": None}
