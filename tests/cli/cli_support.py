@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
+
 from kitty_fs.pytest_plugin import WorktreeSnapshot, make_git_repo
 from specify_cli.cli._exit import ExitCode
 from specify_cli.cli._registry import Command
@@ -59,8 +61,6 @@ PLUGIN_ENV = "KITTY_CLI_TEST_PLUGIN"
 UNGUARDED_ENV = "KITTY_CLI_TEST_UNGUARDED"
 RUNNER = Path(__file__).with_name("cli_plugin_runner.py")
 
-PROJECT_UUID = "12345678-1234-5678-1234-567812345678"
-
 # Read commands the contract test knows to be wrong, with the fix, as
 # {name: reason}; their cases are marked xfail(strict=True), so the fix turns them
 # into a failure that says to delete the entry. Empty is the goal.
@@ -75,32 +75,6 @@ class Saas:
     token: str
     binding_ref: str
 
-
-# A config written by spec-kitty 3.1: the identity lacks build_id (the field whose
-# completion used to be persisted by every read), and the tracker is bound.
-LEGACY_CONFIG = f"""\
-# spec-kitty project configuration (tracked in git)
-project:
-  # identity written by spec-kitty 3.1, before build_id existed
-  uuid: {PROJECT_UUID}
-  slug: demo-project  # chosen at init
-  node_id: abcdef012345
-
-# tracker binding
-tracker:
-  provider: jira  # the provider
-  binding_ref: bind-001
-  project_slug: demo-project
-  display_label: "Demo (Jira)"
-  workspace: acme
-  provider_context:
-    site: acme.atlassian.net
-  doctrine:
-    mode: push  # who wins on conflicts
-    field_owners:
-      title: local
-  custom_key: keep me  # unknown keys must survive
-"""
 
 # Older still: only the uuid; slug, node_id and build_id are all derived in memory.
 BARE_LEGACY_CONFIG = f"""\

@@ -196,7 +196,8 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _plugin_env(state: Path, plugin_dir: Path, *, unguarded: bool = False) -> dict[str, str]:
-    paths = [str(plugin_dir), str(HERE), os.environ.get("PYTHONPATH", "")]
+    shared = HERE.parent / "shared"  # spec_kitty_samples, which cli_support imports
+    paths = [str(plugin_dir), str(HERE), str(shared), os.environ.get("PYTHONPATH", "")]
     env = cli_env(state, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     env[PLUGIN_ENV] = MODULE
     if unguarded:

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, Final
 
 import httpx
+from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
 
 __all__ = [
     "CONFIG",
@@ -47,34 +48,9 @@ __all__ = [
 FULL: Final = os.environ.get("KITTY_FULL") == "1"
 CONFIG_REL: Final = ".kittify/config.yaml"
 TOKEN: Final = "fault-token"
-PROJECT_UUID: Final = "12345678-1234-5678-1234-567812345678"
 WORKER: Final = Path(__file__).with_name("fault_worker.py")
 
-# A legacy identity (no build_id: `init` completes it) and a tracker section with comments,
-# doctrine and an unknown key, so every save has real bytes around it to keep or to tear.
-CONFIG: Final = f"""\
-# spec-kitty project configuration (tracked in git)
-project:
-  # identity written by spec-kitty 3.1, before build_id existed
-  uuid: {PROJECT_UUID}
-  slug: demo-project  # chosen at init
-  node_id: abcdef012345
-
-# tracker binding
-tracker:
-  provider: jira  # the provider
-  binding_ref: bind-001
-  project_slug: demo-project
-  display_label: "Demo (Jira)"
-  workspace: acme
-  provider_context:
-    site: acme.atlassian.net
-  doctrine:
-    mode: push  # who wins on conflicts
-    field_owners:
-      title: local
-  custom_key: keep me  # unknown keys must survive
-"""
+CONFIG: Final = LEGACY_CONFIG
 
 _GIT_ENV: Final = {
     "GIT_AUTHOR_NAME": "fault tests",

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sk_support import LEGACY_CONFIG, make_repo
+from sk_support import make_repo
+from spec_kitty_samples import LEGACY_CONFIG
 
 from kitty_fs import WriteContext, write_boundary
 from specify_cli.saas_reference import ReferenceServer

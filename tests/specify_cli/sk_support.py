@@ -5,29 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-LEGACY_CONFIG = """\
-# spec-kitty project configuration (tracked in git)
-project:
-  # identity written by spec-kitty 3.1, before build_id existed
-  uuid: 12345678-1234-5678-1234-567812345678
-  slug: demo-project  # chosen at init
-  node_id: abcdef012345
-
-# tracker binding
-tracker:
-  provider: jira  # the provider
-  binding_ref: bind-001
-  project_slug: demo-project
-  display_label: "Demo (Jira)"
-  workspace: acme
-  provider_context:
-    site: acme.atlassian.net
-  doctrine:
-    mode: push  # who wins on conflicts
-    field_owners:
-      title: local
-  custom_key: keep me  # unknown keys must survive
-"""
+from spec_kitty_samples import LEGACY_CONFIG
 
 
 def git(repo: Path, *args: str) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sk_support import LEGACY_CONFIG, fingerprint, git, porcelain
+from sk_support import fingerprint, git, porcelain
+from spec_kitty_samples import LEGACY_CONFIG
 
 from kitty_fs import ConfigSchemaError, load_config, read_context, write_boundary
 from specify_cli.errors import InvalidConfig, NotInitializedError

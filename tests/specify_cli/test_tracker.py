@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from sk_support import LEGACY_CONFIG, fingerprint, porcelain
+from sk_support import fingerprint, porcelain
+from spec_kitty_samples import LEGACY_CONFIG
 
 from kitty_fs import ConfigSchemaError, load_config, read_context, write_boundary
 from specify_cli.errors import (

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from ruamel.yaml import YAML
+from spec_kitty_samples import LEGACY_CONFIG
 
 __all__ = [
     "COMPLETE_BUILD_ID",
@@ -49,31 +50,6 @@ __all__ = [
 
 CONFIG: Final = ".kittify/config.yaml"
 
-# The identity written by spec-kitty 3.1, before build_id existed (same shape as the
-# specify_cli tests' legacy config; copied so this directory's tests stand alone).
-_LEGACY_CONFIG: Final = """\
-# spec-kitty project configuration (tracked in git)
-project:
-  # identity written by spec-kitty 3.1, before build_id existed
-  uuid: 12345678-1234-5678-1234-567812345678
-  slug: demo-project  # chosen at init
-  node_id: abcdef012345
-
-# tracker binding
-tracker:
-  provider: jira  # the provider
-  binding_ref: bind-001
-  project_slug: demo-project
-  display_label: "Demo (Jira)"
-  workspace: acme
-  provider_context:
-    site: acme.atlassian.net
-  doctrine:
-    mode: push  # who wins on conflicts
-    field_owners:
-      title: local
-  custom_key: keep me  # unknown keys must survive
-"""
 # A build_id on disk that is *not* the derived one: it must be returned unchanged.
 COMPLETE_BUILD_ID: Final = "0f0e0d0c-0b0a-4909-8807-060504030201"
 
@@ -126,9 +102,9 @@ def make_surface_repo(path: Path, variant: str) -> Path:
         "kitty-specs/001-login/meta.json": '{"mission": "001-login"}\n',
     }
     if variant == "legacy":
-        files[CONFIG] = _LEGACY_CONFIG
+        files[CONFIG] = LEGACY_CONFIG
     elif variant == "complete":
-        files[CONFIG] = _LEGACY_CONFIG.replace(
+        files[CONFIG] = LEGACY_CONFIG.replace(
             "  node_id: abcdef012345\n",
             f"  node_id: abcdef012345\n  build_id: {COMPLETE_BUILD_ID}\n",
         )
