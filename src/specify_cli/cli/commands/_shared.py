@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from specify_cli.identity import ProjectIdentity
     from specify_cli.sync import Outbox, SyncSettings
 
-__all__ = ["identity_or_hint", "open_outbox", "publish", "settings"]
+__all__ = [
+    "identity_or_hint",
+    "open_outbox",
+    "publish",
+    "settings",
+    "sync_ready",
+    "tracker_summary",
+]
 
 
 def settings(inv: Invocation) -> SyncSettings:
@@ -25,6 +32,31 @@ def settings(inv: Invocation) -> SyncSettings:
     from specify_cli.sync import load_settings
 
     return load_settings(inv.state)
+
+
+def sync_ready(sync: SyncSettings) -> bool:
+    """Whether sync can run at all (enabled, a server, a token): no network is touched."""
+    return bool(sync.enabled and sync.server_url and sync.authenticated)
+
+
+def tracker_summary(repo: ReadContext, sync: SyncSettings) -> dict[str, object]:
+    """The binding, and the server's view of it when sync can run (errors reported, not raised)."""
+    from specify_cli.errors import SpecKittyError
+    from specify_cli.tracker import TrackerService, load_tracker_config
+
+    config = load_tracker_config(repo)
+    if not config.is_bound:
+        return {"bound": False}
+    info: dict[str, object] = {"bound": True, "binding_ref": config.binding_ref}
+    if sync_ready(sync):
+        try:
+            status = TrackerService(sync).status(repo)
+        except SpecKittyError as exc:
+            info["server"] = f"{exc.code}: {exc.message}"
+        else:
+            info["server"] = status.state
+            info["pending_binding_upgrade"] = status.pending_binding_upgrade
+    return info
 
 
 def open_outbox(inv: Invocation) -> Outbox:
@@ -45,7 +77,10 @@ def identity_or_hint(repo: ReadContext, inv: Invocation) -> ProjectIdentity | No
 
 
 def publish(
-    repo: ReadContext, inv: Invocation, events: Iterable[tuple[str, Mapping[str, object]]]
+    repo: ReadContext,
+    inv: Invocation,
+    events: Iterable[tuple[str, Mapping[str, object]]],
+    sync: SyncSettings,
 ) -> dict[str, object]:
     """Queue ``events`` in the outbox, then push the project's queue if sync can run.
 
@@ -62,8 +97,7 @@ def publish(
             return {"emitted": 0, "skipped": result.code, "delivered": 0, "sync": "skipped"}
         report: dict[str, object] = {"emitted": result.emitted, "delivered": 0}
         project = result.envelopes[0].project_uuid if result.envelopes else None
-        sync = settings(inv)
-        if not (sync.enabled and sync.server_url and sync.authenticated):
+        if not sync_ready(sync):
             report["sync"] = "queued (sync disabled or not authenticated)"
             return report
         try:

@@ -19,34 +19,14 @@ from specify_cli.cli._dispatch import Invocation
 from specify_cli.cli._options import JSON_OPTION
 from specify_cli.cli._registry import read_command
 from specify_cli.cli.commands._missions import scan_missions
-from specify_cli.cli.commands._shared import identity_or_hint, publish, settings
+from specify_cli.cli.commands._shared import identity_or_hint, publish, settings, tracker_summary
 
 __all__ = ["register", "tick"]
 
 
-def _tracker(repo: ReadContext, inv: Invocation) -> dict[str, object]:
-    """The binding, and the server's view of it when sync can run (errors reported, not raised)."""
-    from specify_cli.errors import SpecKittyError
-    from specify_cli.tracker import TrackerService, load_tracker_config
-
-    config = load_tracker_config(repo)
-    if not config.is_bound:
-        return {"bound": False}
-    info: dict[str, object] = {"bound": True, "binding_ref": config.binding_ref}
-    sync = settings(inv)
-    if sync.enabled and sync.server_url and sync.authenticated:
-        try:
-            status = TrackerService(sync).status(repo)
-        except SpecKittyError as exc:
-            info["server"] = f"{exc.code}: {exc.message}"
-        else:
-            info["server"] = status.state
-            info["pending_binding_upgrade"] = status.pending_binding_upgrade
-    return info
-
-
 def tick(repo: ReadContext, inv: Invocation, number: int = 1) -> dict[str, object]:
     """One daemon iteration; returns the snapshot it stored."""
+    sync = settings(inv)  # read once per tick: the tracker check and the push share it
     identity = identity_or_hint(repo, inv)
     missions = scan_missions(repo)
     snapshot: dict[str, object] = {
@@ -55,10 +35,10 @@ def tick(repo: ReadContext, inv: Invocation, number: int = 1) -> dict[str, objec
         "project_uuid": None if identity is None else str(identity.project_uuid),
         "build_id": None if identity is None else identity.build_id,
         "missions": [m.as_payload() for m in missions],
-        "tracker": _tracker(repo, inv),
+        "tracker": tracker_summary(repo, sync),
     }
     payload = {"missions": len(missions), "tick": number}
-    snapshot["sync"] = publish(repo, inv, [("dashboard.heartbeat", payload)])
+    snapshot["sync"] = publish(repo, inv, [("dashboard.heartbeat", payload)], sync)
     # The snapshot lives in the side channel: one file per repository, never in the tree.
     key = hashlib.sha256(str(repo.root).encode()).hexdigest()[:16]
     inv.state.mkdir("dashboard")

@@ -14,7 +14,7 @@ from specify_cli.cli._dispatch import Invocation
 from specify_cli.cli._options import JSON_OPTION
 from specify_cli.cli._registry import read_command
 from specify_cli.cli.commands._missions import scan_missions
-from specify_cli.cli.commands._shared import publish
+from specify_cli.cli.commands._shared import publish, settings
 
 __all__ = ["register"]
 
@@ -22,7 +22,8 @@ __all__ = ["register"]
 @read_command("dossier sync", "Queue a dossier sync request per mission; push if sync can run.")
 def _sync(repo: ReadContext, inv: Invocation) -> int:
     missions = scan_missions(repo)
-    report = publish(repo, inv, [("dossier.sync_requested", m.as_payload()) for m in missions])
+    events = [("dossier.sync_requested", m.as_payload()) for m in missions]
+    report = publish(repo, inv, events, settings(inv))
     lines = [f"{m.slug}: {m.files} file(s), digest {m.digest[:12]}" for m in missions]
     lines.append(f"{len(missions)} mission(s); events {report.get('sync')}")
     inv.output.result({"missions": [m.as_payload() for m in missions], **report}, lines)

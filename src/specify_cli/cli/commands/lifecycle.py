@@ -13,8 +13,7 @@ from specify_cli.cli._dispatch import Invocation
 from specify_cli.cli._options import JSON_OPTION
 from specify_cli.cli._registry import read_command
 from specify_cli.cli.commands._missions import scan_missions
-from specify_cli.cli.commands._shared import publish
-from specify_cli.cli.commands.dashboard import _tracker
+from specify_cli.cli.commands._shared import publish, settings, tracker_summary
 
 __all__ = ["register"]
 
@@ -22,9 +21,10 @@ __all__ = ["register"]
 @read_command("lifecycle fanout", "Publish every mission's lifecycle stage (and binding check).")
 def _fanout(repo: ReadContext, inv: Invocation) -> int:
     missions = scan_missions(repo)
-    tracker = _tracker(repo, inv)
+    sync = settings(inv)
+    tracker = tracker_summary(repo, sync)
     events = [("lifecycle.stage_reported", m.as_payload()) for m in missions]
-    report = publish(repo, inv, events)
+    report = publish(repo, inv, events, sync)
     lines = [f"{m.slug}: {m.stage}" for m in missions]
     lines.append(f"{len(missions)} mission(s); events {report.get('sync')}")
     upgrade = tracker.get("pending_binding_upgrade")
