@@ -153,14 +153,12 @@ def our_read_commands(only: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
     The extra argv is the command's ``contract_argv``: what the INV-1 contract
     test passes too (a required argument, a bounded daemon loop).
     """
-    from specify_cli.cli._app import build_app
-    from specify_cli.cli._registry import REGISTRY
+    from specify_cli.cli._app import build_registry
 
-    build_app()
     found = [
         (c.name, c.contract_argv)
-        for c in REGISTRY.values()
-        if c.capability == "read" and (not only or c.name in only)
+        for c in build_registry().of_capability("read")
+        if not only or c.name in only
     ]
     missing = set(only) - {name for name, _ in found}
     if missing:

@@ -19,7 +19,13 @@ if TYPE_CHECKING:
         save_config,
         update_config,
     )
-    from kitty_fs._context import ReadContext, WriteContext, read_context, write_boundary
+    from kitty_fs._context import (
+        ReadContext,
+        ScopedWriteContext,
+        WriteContext,
+        read_context,
+        write_boundary,
+    )
     from kitty_fs._errors import (
         ConfigError,
         ConfigFileError,
@@ -28,9 +34,12 @@ if TYPE_CHECKING:
         KittyFsError,
         MintError,
         PathEscapeError,
+        ScopeViolation,
         WriteViolation,
     )
-    from kitty_fs._guard import GuardScope, Violation, read_scope
+    from kitty_fs._guard import GuardMode, GuardScope, Violation, read_scope
+    from kitty_fs._paths import RelPath
+    from kitty_fs._scope import WriteScope
 
 __all__ = [
     "CONFIG_PATH",
@@ -39,13 +48,18 @@ __all__ = [
     "ConfigParseError",
     "ConfigSchemaError",
     "ConfigView",
+    "GuardMode",
     "GuardScope",
     "KittyFsError",
     "MintError",
     "PathEscapeError",
     "ReadContext",
+    "RelPath",
+    "ScopeViolation",
+    "ScopedWriteContext",
     "Violation",
     "WriteContext",
+    "WriteScope",
     "WriteViolation",
     "load_config",
     "read_context",
@@ -63,6 +77,7 @@ _LAZY = {
     "save_config": "_config",
     "update_config": "_config",
     "ReadContext": "_context",
+    "ScopedWriteContext": "_context",
     "WriteContext": "_context",
     "read_context": "_context",
     "write_boundary": "_context",
@@ -73,8 +88,12 @@ _LAZY = {
     "KittyFsError": "_errors",
     "MintError": "_errors",
     "PathEscapeError": "_errors",
+    "ScopeViolation": "_errors",
     "WriteViolation": "_errors",
+    "GuardMode": "_guard",
     "GuardScope": "_guard",
+    "RelPath": "_paths",
+    "WriteScope": "_scope",
     "Violation": "_guard",
     "read_scope": "_guard",
 }

@@ -21,6 +21,7 @@ __all__ = [
     "KittyFsError",
     "MintError",
     "PathEscapeError",
+    "ScopeViolation",
     "WriteViolation",
 ]
 
@@ -85,6 +86,10 @@ class WriteViolation(KittyFsError, PermissionError):
         self.operation = operation
         self.reason = reason
         super().__init__(message, path=path, hint=hint)
+
+
+class ScopeViolation(WriteViolation):
+    """A scoped write capability was asked to write outside its scope; nothing was written."""
 
 
 class ConfigError(KittyFsError):

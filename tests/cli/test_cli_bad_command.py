@@ -54,17 +54,15 @@ from __future__ import annotations
 import os
 import tempfile
 
-import typer
-
-from kitty_fs import ReadContext, WriteContext, save_config
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command
+from kitty_fs import ReadContext, ScopedWriteContext, WriteContext, save_config
+from kitty_fs.commands import CommandRegistry, Invocation
 
 CONFIG = ".kittify/config.yaml"
 
+commands = CommandRegistry()
 
-@read_command("bad open", "Appends to the tracked config with open().")
+
+@commands.read("bad open", "Appends to the tracked config with open().")
 def _open(repo: ReadContext, inv: Invocation) -> int:
     with open(repo.path(CONFIG), "a") as handle:  # expect: open
         handle.write("# touched by a read command\\n")
@@ -72,7 +70,7 @@ def _open(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("bad write-text", "Rewrites the tracked config with Path.write_text.")
+@commands.read("bad write-text", "Rewrites the tracked config with Path.write_text.")
 def _write_text(repo: ReadContext, inv: Invocation) -> int:
     path = repo.path(CONFIG)
     path.write_text(path.read_text() + "# touched\\n")  # expect: write_text
@@ -80,7 +78,7 @@ def _write_text(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("bad swallow", "Writes the tracked config and swallows the guard's error.")
+@commands.read("bad swallow", "Writes the tracked config and swallows the guard's error.")
 def _swallow(repo: ReadContext, inv: Invocation) -> int:
     try:
         repo.path(CONFIG).write_text("project: {}\\n")  # expect: swallow
@@ -90,70 +88,33 @@ def _swallow(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("bad save-config", "Persists a binding upgrade.")  # expect: write_body
+@commands.read("bad save-config", "Persists a binding upgrade.")  # expect: write_body
 def _save_config(repo: WriteContext, inv: Invocation) -> int:
     save_config(repo, "tracker", {"binding_ref": "bind-002"})
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 
 
-@read_command("bad save-read", "Hands its ReadContext to save_config.")
+@commands.read("bad save-read", "Hands its ReadContext to save_config.")
 def _save_read(repo: ReadContext, inv: Invocation) -> int:
     save_config(repo, "tracker", {"binding_ref": "bind-002"})  # expect: save_read
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 
 
-@read_command("fine side-channel", "Writes only the state directory (the control).")
+@commands.read("fine side-channel", "Writes only the state directory (the control).")
 def _side_channel(repo: ReadContext, inv: Invocation) -> int:
     inv.state.write_text("plugin-note.txt", repo.read_text(CONFIG))
     inv.output.result({"noted": True}, ["noted"])
     return 0
 
 
-@read_command("scratch temp-file", "Writes a scratch file in the temp dir (a side channel).")
+@commands.read("scratch temp-file", "Writes a scratch file in the temp dir (a side channel).")
 def _temp_file(repo: ReadContext, inv: Invocation) -> int:
     handle, name = tempfile.mkstemp(prefix="kitty-cli-")  # expect: temp
     os.close(handle)
     inv.output.result({"temp": name}, [name])
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    bad = typer.Typer(no_args_is_help=True)
-    fine = typer.Typer(no_args_is_help=True)
-    scratch = typer.Typer(no_args_is_help=True)
-    app.add_typer(bad, name="bad")
-    app.add_typer(fine, name="fine")
-    app.add_typer(scratch, name="scratch")
-
-    @scratch.command("temp-file")
-    def temp_file_cmd(as_json: bool = JSON_OPTION) -> None:
-        _temp_file.run(as_json)
-
-    @bad.command("open")
-    def open_cmd(as_json: bool = JSON_OPTION) -> None:
-        _open.run(as_json)
-
-    @bad.command("write-text")
-    def write_text_cmd(as_json: bool = JSON_OPTION) -> None:
-        _write_text.run(as_json)
-
-    @bad.command("swallow")
-    def swallow_cmd(as_json: bool = JSON_OPTION) -> None:
-        _swallow.run(as_json)
-
-    @bad.command("save-config")
-    def save_config_cmd(as_json: bool = JSON_OPTION) -> None:
-        _save_config.run(as_json)
-
-    @bad.command("save-read")
-    def save_read_cmd(as_json: bool = JSON_OPTION) -> None:
-        _save_read.run(as_json)
-
-    @fine.command("side-channel")
-    def side_channel_cmd(as_json: bool = JSON_OPTION) -> None:
-        _side_channel.run(as_json)
 '''
 
 BAD_COMMANDS = ["bad open", "bad write-text", "bad swallow", "bad save-config", "bad save-read"]
@@ -396,20 +357,23 @@ def test_the_temp_dir_is_a_side_channel(plugin_dir: Path, tmp_path: Path) -> Non
     assert Path(str(run.json()["temp"])).parent == temp
 
 
-def test_a_temp_dir_inside_the_repository_is_not_a_side_channel(
+def test_a_temp_dir_inside_the_repository_is_replaced_by_one_in_the_state_dir(
     plugin_dir: Path, tmp_path: Path
 ) -> None:
+    """TMPDIR inside the repository is no side channel: temp files go to the state dir.
+
+    Nothing is created there either, not even the probe file ``tempfile.gettempdir()``
+    makes to test a directory (the full listing, directory mtimes included, is unchanged).
+    """
     repo = make_project(tmp_path / "repo")
     temp = repo / "tmp"
     temp.mkdir()
-    env = {**_plugin_env(tmp_path / "state", plugin_dir), "TMPDIR": str(temp)}
+    state = tmp_path / "state"
+    env = {**_plugin_env(state, plugin_dir), "TMPDIR": str(temp)}
     before = TreeState.take(repo)
     run = run_cli(["scratch", "temp-file", "--json"], cwd=repo, env=env)
-    # INV-1 proper (porcelain, tracked bytes and mtimes): the full listing would also see
-    # tmp/'s own mtime move, from the probe file tempfile.gettempdir() creates and deletes
-    # when the dispatcher asks for the temp dir, before any scope is entered.
-    assert before.snapshot.changes_since(TreeState.take(repo).snapshot) == [], run.describe()
-    assert run.returncode == 8, run.describe()
+    assert contract_problems(run, before, TreeState.take(repo)) == [], run.describe()
+    assert Path(str(run.json()["temp"])).parent == (state / "tmp").resolve()
 
 
 # ---------------------------------------------------------------- 3. mypy rejects it
