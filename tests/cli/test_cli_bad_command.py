@@ -54,6 +54,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import typer
+
 from kitty_fs import ReadContext, ScopedWriteContext, WriteContext, save_config
 from kitty_fs.commands import CommandRegistry, Invocation
 
@@ -109,6 +111,33 @@ def _side_channel(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
+MISSION = typer.Option(..., "--mission")
+
+
+@commands.scoped_write(
+    "bad scoped-escape",
+    "May write only its mission, writes the tracked config.",
+    writes=["kitty-specs/{mission}"],
+    contract_argv=("--mission", "001-login-flow"),
+)
+def _scoped_escape(repo: ScopedWriteContext, inv: Invocation, mission: str = MISSION) -> int:
+    repo.path(CONFIG).write_text("tracker: {}\\n")  # expect: write_text
+    inv.output.result({"wrote": CONFIG}, ["wrote the config"])
+    return 0
+
+
+@commands.scoped_write(
+    "fine scoped-note",
+    "Writes a note inside its own mission (the control).",
+    writes=["kitty-specs/{mission}"],
+    contract_argv=("--mission", "001-login-flow"),
+)
+def _scoped_note(repo: ScopedWriteContext, inv: Invocation, mission: str = MISSION) -> int:
+    repo.write_text(f"kitty-specs/{mission}/note.md", "a note\\n")
+    inv.output.result({"wrote": "note.md"}, ["noted"])
+    return 0
+
+
 @commands.read("scratch temp-file", "Writes a scratch file in the temp dir (a side channel).")
 def _temp_file(repo: ReadContext, inv: Invocation) -> int:
     handle, name = tempfile.mkstemp(prefix="kitty-cli-")  # expect: temp
@@ -117,7 +146,16 @@ def _temp_file(repo: ReadContext, inv: Invocation) -> int:
     return 0
 '''
 
-BAD_COMMANDS = ["bad open", "bad write-text", "bad swallow", "bad save-config", "bad save-read"]
+BAD_COMMANDS = [
+    "bad open",
+    "bad write-text",
+    "bad swallow",
+    "bad save-config",
+    "bad save-read",
+    "bad scoped-escape",
+]
+# What the scoped commands need on their command line.
+SCOPED_ARGV = {name: ["--mission", "001-login-flow"] for name in ("bad scoped-escape",)}
 
 _WRITE_TAIL = (
     f'in guarded package "{PACKAGE}"; persist through a kitty_fs WriteContext'
@@ -167,7 +205,7 @@ def _plugin_env(state: Path, plugin_dir: Path, *, unguarded: bool = False) -> di
 
 
 def _argv(name: str, *, as_json: bool) -> list[str]:
-    return [*name.split(), *(["--json"] if as_json else [])]
+    return [*name.split(), *SCOPED_ARGV.get(name, []), *(["--json"] if as_json else [])]
 
 
 # ---------------------------------------------------------------- 1. the contract test fails
@@ -176,7 +214,8 @@ def _argv(name: str, *, as_json: bool) -> list[str]:
 def test_the_registry_parametrization_picks_the_plugin_up(plugin_dir: Path, tmp_path: Path) -> None:
     """Declaring the commands is all it takes for the contract test to cover them."""
     code = (
-        "from cli_support import read_commands; print('\\n'.join(c.name for c in read_commands()))"
+        "from cli_support import contract_suite; from test_cli_contract import SETUPS; "
+        "print('\\n'.join(c.name for c in contract_suite(SETUPS).commands()))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -186,7 +225,9 @@ def test_the_registry_parametrization_picks_the_plugin_up(plugin_dir: Path, tmp_
         check=True,
     )
     names = done.stdout.splitlines()
-    assert set(BAD_COMMANDS) | {"fine side-channel", "sync status"} <= set(names)
+    assert set(BAD_COMMANDS) | {"fine side-channel", "fine scoped-note", "sync status"} <= set(
+        names
+    )
 
 
 @dataclass(frozen=True)
@@ -243,6 +284,7 @@ def test_the_contract_test_fails_for_it_with_the_guard(plugin_dir: Path, tmp_pat
     failed = {k for k, v in child.outcomes.items() if v == "FAILED"}
     assert failed == _ids(BAD_COMMANDS), child.output
     assert child.outcomes["fine_side-channel"] == "PASSED", child.output
+    assert child.outcomes["fine_scoped-note"] == "PASSED", child.output
     assert "exit 8: the runtime guard stopped a write" in child.output
 
 
@@ -254,7 +296,12 @@ def test_the_contract_test_sees_the_dirt_itself_without_the_guard(
     failed = {k for k, v in child.outcomes.items() if v == "FAILED"}
     assert failed == _ids(BAD_COMMANDS), child.output
     assert child.outcomes["fine_side-channel"] == "PASSED", child.output
+    assert child.outcomes["fine_scoped-note"] == "PASSED", child.output
     assert "INV-1: .kittify/config.yaml: content changed" in child.output
+    assert (
+        "outside its write scope (kitty-specs/001-login-flow): .kittify/config.yaml: content "
+        "changed" in child.output
+    )
     assert "INV-1: .kittify/config.yaml: mtime_ns changed" in child.output
     assert "status now shows: ' M .kittify/config.yaml'" in child.output
     assert "exit 8" not in child.output
@@ -273,7 +320,7 @@ def test_the_contract_check_reports_the_change_without_the_guard(
         env=_plugin_env(tmp_path / "state", plugin_dir, unguarded=True),
     )
     problems = contract_problems(run, before, TreeState.take(repo))
-    assert "INV-1: .kittify/config.yaml: content changed" in " ".join(problems), run.describe()
+    assert ".kittify/config.yaml: content changed" in " ".join(problems), run.describe()
     assert run.returncode == 0  # nothing stopped it: only the snapshot saw it
 
 
@@ -307,6 +354,25 @@ def test_the_guard_stops_it_at_run_time(name: str, plugin_dir: Path, tmp_path: P
 
     assert before.changes_since(TreeState.take(repo)) == []
     assert (repo / ".kittify" / "config.yaml").read_bytes() == config
+
+
+def test_a_scoped_writer_is_stopped_outside_its_scope_and_names_it(
+    plugin_dir: Path, tmp_path: Path
+) -> None:
+    """The write-violation code, the path, the declared scope; nothing changed."""
+    repo = make_project(tmp_path / "repo")
+    before = TreeState.take(repo)
+    env = _plugin_env(tmp_path / "state", plugin_dir)
+    run = run_cli(_argv("bad scoped-escape", as_json=False), cwd=repo, env=env)
+    assert run.returncode == 8, run.describe()
+    assert "may write only kitty-specs/001-login-flow" in run.stderr, run.describe()
+    assert "refused .kittify/config.yaml" in run.stderr, run.describe()
+    assert before.changes_since(TreeState.take(repo)) == []
+    inside = run_cli(
+        ["fine", "scoped-note", "--mission", "001-login-flow", "--json"], cwd=repo, env=env
+    )
+    assert inside.returncode == 0, inside.describe()
+    assert (repo / "kitty-specs/001-login-flow/note.md").read_text() == "a note\n"
 
 
 def test_a_swallowed_guard_error_still_fails_the_command(plugin_dir: Path, tmp_path: Path) -> None:
@@ -427,4 +493,4 @@ def test_mypy_with_the_plugin_rejects_the_module(plugin_dir: Path, tmp_path: Pat
     assert done.returncode == 1, output
     mine = [line for line in done.stdout.splitlines() if line.startswith(f"{PACKAGE}/")]
     assert mine == _expected_lines(), output
-    assert len(_expected_lines()) == 7  # every tagged line; the side-channel write passes
+    assert len(_expected_lines()) == 8  # every tagged line; the side-channel write passes

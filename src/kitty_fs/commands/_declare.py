@@ -58,8 +58,9 @@ class Command(Generic[P]):
 
     ``writes`` (scoped writers only) are scope patterns relative to the root;
     ``{name}`` placeholders are filled from the command's arguments at dispatch,
-    each value a single path segment. ``contract_argv`` is what the contract test
-    passes to a command with required arguments. ``needs_project=False`` lets a
+    each value a single path segment; ``check`` validates those arguments first.
+    ``contract_argv`` is what the contract test passes to a command with required
+    arguments. ``needs_project=False`` lets a
     read command run outside any project (on the current directory).
     """
 
@@ -70,6 +71,9 @@ class Command(Generic[P]):
     writes: tuple[str, ...] = ()
     contract_argv: tuple[str, ...] = ()
     needs_project: bool = True
+    # Scoped writers: validates the arguments the scope is built from, before it is
+    # (raise CommandFailure with the app's own message and fix).
+    check: Callable[[Mapping[str, object]], None] | None = attrs.field(default=None, repr=False)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -83,6 +87,8 @@ class Command(Generic[P]):
 
     def scope_for(self, arguments: Mapping[str, object]) -> WriteScope:
         """The write scope of one invocation: ``writes`` with its placeholders filled."""
+        if self.check is not None:
+            self.check(arguments)
         values = {
             name: _check_segment(f"--{name.replace('_', '-')}", arguments.get(name))
             for pattern in self.writes
@@ -168,6 +174,7 @@ class CommandRegistry:
         *,
         writes: Sequence[str],
         contract_argv: Sequence[str] = (),
+        check: Callable[[Mapping[str, object]], None] | None = None,
     ) -> Callable[
         [Callable[Concatenate[ScopedWriteContext, Invocation, P], int | None]], Command[P]
     ]:
@@ -185,7 +192,9 @@ class CommandRegistry:
         def declare(
             body: Callable[Concatenate[ScopedWriteContext, Invocation, P], int | None],
         ) -> Command[P]:
-            command = Command(name, "scoped-write", summary, body, patterns, tuple(contract_argv))
+            command = Command(
+                name, "scoped-write", summary, body, patterns, tuple(contract_argv), check=check
+            )
             return self.add(command)
 
         return declare

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -106,7 +107,17 @@ class Dispatcher:
         """Run command ``name`` with its declared capability; returns its exit code."""
         command = self.registry[name]
         out = Output(self.policy.program, command.name, as_json)
-        previous = signal.signal(signal.SIGTERM, _terminated)
+        # Signal handlers can only be set in the main thread; elsewhere (an app running a
+        # command from a worker thread) SIGTERM and Ctrl-C stay the process's business.
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
+        # The run may point the temp dir elsewhere (see _temp_dir); an in-process caller
+        # (a test, an embedding app) gets its own back afterwards.
+        saved_temp = tempfile.tempdir, os.environ.get("TMPDIR")
+        # An app's entry point may have set a start-up SIGINT handler (see run_main); a
+        # command unwinds on Ctrl-C as KeyboardInterrupt, so its finally blocks run.
+        if in_main and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             code = self._run(command, out, dict(arguments or {}))
         except _Terminated:
@@ -145,7 +156,13 @@ class Dispatcher:
             )
             code = failure.exit_code
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            if in_main:
+                signal.signal(signal.SIGTERM, previous)
+            tempfile.tempdir = saved_temp[0]
+            if saved_temp[1] is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = saved_temp[1]
         try:
             sys.stdout.flush()
         except BrokenPipeError:
@@ -277,24 +294,38 @@ class Dispatcher:
     # --- side channels ---
 
     def _checked_side_channel(
-        self, path: Path, root: Path, protected: Path | None, what: str
+        self,
+        path: Path,
+        root: Path,
+        protected: Path | None,
+        what: str,
+        given: str | os.PathLike[str] | None = None,
     ) -> Path:
         """``path``, unless writing there would mean writing the user's repository."""
         if protected is None:
             return path
+        fix = (
+            self.policy.side_channel_hint
+            or f"point the {what} at a directory outside every repository"
+        )
+        shown = given if given is not None else path
         if root.is_relative_to(path):
             raise CommandFailure(
-                f"the {what} {path} contains the project {root}: the whole repository "
-                "would be writable",
+                f"the {what} {shown} contains the repository {root}: it would make the whole "
+                "repository writable",
                 ExitCode.INVALID_CONFIG,
-                f"point the {what} at a directory outside every repository",
+                fix,
+            )
+        if path.is_relative_to(root):
+            raise CommandFailure(
+                f"the {what} {shown} is inside the repository {root}", ExitCode.INVALID_CONFIG, fix
             )
         if path.is_relative_to(protected):
-            inside = f"project {root}" if path.is_relative_to(root) else f"git worktree {protected}"
             raise CommandFailure(
-                f"the {what} {path} is inside the {inside}: read commands would write there",
+                f"the {what} {shown} is inside the git worktree {protected} that holds the "
+                f"project {root}",
                 ExitCode.INVALID_CONFIG,
-                f"point the {what} at a directory outside every repository",
+                fix,
             )
         return path
 
@@ -302,7 +333,9 @@ class Dispatcher:
         if self.policy.state_dir is None:
             return None
         home = self.policy.state_dir()
-        real = self._checked_side_channel(_real(home), root, protected, "state directory")
+        real = self._checked_side_channel(
+            _real(home), root, protected, "state directory", given=home
+        )
         if not real.is_dir():
             parent = write_boundary(real.parent, reason=f"{command}: create state directory")
             parent.mkdir(real.name)
@@ -340,10 +373,12 @@ def _scratch_dirs(root: Path) -> list[Path]:
 
 
 def run_main(build: Callable[[], Callable[[], object]], program: str) -> NoReturn:
-    """Console-script entry: build the CLI and run it; Ctrl-C at any point is one line, 130.
+    """Console-script entry: build the CLI and run it; Ctrl-C during start-up is one line, 130.
 
     Start-up (imports, building the app) happens before any dispatcher runs, so a
-    Ctrl-C there would otherwise print a traceback.
+    Ctrl-C there would otherwise print a traceback. For a start-up that imports
+    this module late, set the same kind of handler yourself first thing (see
+    ``specify_cli.cli.main``).
     """
     try:
         build()()

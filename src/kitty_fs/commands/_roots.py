@@ -25,7 +25,9 @@ def _is_bare_repository(folder: Path) -> bool:
         return False
 
 
-def find_root(start: Path, markers: Sequence[str] = (".git",), *, hint: str = "") -> Path:
+def find_root(
+    start: Path, markers: Sequence[str] = (".git",), *, hint: str = "", kind: str = ""
+) -> Path:
     """The nearest directory at or above ``start`` holding one of ``markers``.
 
     A marker is a file or directory name (``.git`` may be a directory, or the
@@ -54,7 +56,7 @@ def find_root(start: Path, markers: Sequence[str] = (".git",), *, hint: str = ""
             )
     names = " or ".join(markers)
     raise CommandFailure(
-        f"{here} is not inside a project (no {names} here or above)",
+        f"{here} is not inside a {kind or f'project (no {names} here or above)'}",
         ExitCode.NOT_INITIALIZED,
         hint or "cd into your project (or pass --repo DIR)",
     )

@@ -2,22 +2,34 @@
 
 Only ``main`` lives here; the typer app and the commands are imported when it
 runs, so importing this package costs nothing.
+
+The first statement installs a start-up SIGINT handler, through ``_signal``
+(built into the interpreter, so importing it imports nothing): Ctrl-C while
+the app is still importing ends the process with one line and exit 130 instead
+of a traceback from whichever import it landed in. The dispatcher restores
+Python's own handler before a command runs, so commands unwind normally.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import _signal  # type: ignore[import-not-found]  # the C module: importing it loads nothing
+import os  # loaded by the interpreter's start-up already
+import sys
+
+
+def _interrupted_at_start_up(_signum: int, _frame: object) -> None:
+    # Nothing has been opened or written yet: one line and out.
+    os.write(2, b"spec-kitty: interrupted\n")
+    os._exit(130)
+
+
+_signal.signal(_signal.SIGINT, _interrupted_at_start_up)
 
 __all__ = ["main"]
 
 
 def main() -> None:
-    from kitty_fs.commands import run_main
+    from specify_cli.cli._app import build_app
 
-    def build() -> Callable[[], object]:
-        from specify_cli.cli._app import build_app
-
-        app = build_app()
-        return lambda: app(prog_name="spec-kitty")
-
-    run_main(build, "spec-kitty")
+    build_app()(prog_name="spec-kitty")
+    sys.exit(0)

@@ -60,9 +60,12 @@ def _map_error(exc: BaseException) -> CommandFailure | None:
 POLICY = AppPolicy(
     program="spec-kitty",
     root_markers=(".kittify", ".git"),
+    project_kind="git repository or spec-kitty project",
     not_found_hint="cd into your repository (or pass --repo DIR), then run `spec-kitty init` "
     "if needed",
     state_dir=_state_dir,
+    side_channel_hint="point SPEC_KITTY_HOME at a directory outside every repository "
+    "(default ~/.spec-kitty)",
     map_error=_map_error,
     exit_codes=ExitCode,
     debug_env="SPEC_KITTY_DEBUG",

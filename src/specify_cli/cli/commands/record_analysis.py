@@ -12,6 +12,7 @@ import fnmatch
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
@@ -95,11 +96,22 @@ def dirty_paths(repo: ReadContext) -> list[str]:
     return paths
 
 
+def _check_mission(arguments: Mapping[str, object]) -> None:
+    mission = arguments.get("mission")
+    if not isinstance(mission, str) or not _MISSION.match(mission):
+        raise CommandFailure(
+            f"invalid mission name {mission!r}",
+            ExitCode.USAGE,
+            "use lower-case letters, digits and dashes, e.g. --mission 042-login-flow",
+        )
+
+
 @commands.scoped_write(
     "record-analysis",
     "Record a mission analysis; refuses a dirty worktree.",
     writes=("kitty-specs/{mission}",),
     contract_argv=("--mission", "001-login-flow", "--summary", "contract"),
+    check=_check_mission,
 )
 def record_analysis(
     repo: ScopedWriteContext,
@@ -113,12 +125,6 @@ def record_analysis(
     changes outside the fixed allowlist (kitty-specs/*/meta.json,
     .kittify/encoding-provenance/*). .kittify/config.yaml is never allowlisted.
     """
-    if not _MISSION.match(mission):
-        raise CommandFailure(
-            f"invalid mission name {mission!r}",
-            ExitCode.USAGE,
-            "use lower-case letters, digits and dashes, e.g. --mission 042-login-flow",
-        )
     dirty = dirty_paths(repo)
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
