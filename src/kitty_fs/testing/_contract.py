@@ -103,7 +103,9 @@ class ContractSuite:
     function of the run's environment returning it); ``argv`` maps a command
     name to the arguments it needs (default: the command's ``contract_argv``);
     ``exit_codes`` the app's documented codes (default: the base ones);
-    ``known_broken`` maps names to a reason and marks their cases strict xfail.
+    ``known_broken`` maps names to a reason and marks their cases strict xfail;
+    ``scope_values`` gives a scoped writer's placeholder values when they are
+    positional arguments (options ``--name VALUE`` are read from the argv).
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class ContractSuite:
         known_broken: Mapping[str, str] | None = None,
         json_streams: Iterable[str] = (),
         capabilities: Sequence[Capability] = ("read", "scoped-write"),
+        scope_values: Mapping[str, Mapping[str, str]] | None = None,
         timeout: float = 120.0,
     ) -> None:
         if not setups:
@@ -129,6 +132,7 @@ class ContractSuite:
         self.known_broken = dict(known_broken or {})
         self.json_streams = frozenset(json_streams)
         self.capabilities = tuple(capabilities)
+        self.scope_values = {name: dict(values) for name, values in (scope_values or {}).items()}
         self.timeout = timeout
 
     # --- what is covered ---
@@ -157,16 +161,18 @@ class ContractSuite:
         command = case.command
         if command.capability != "scoped-write":
             return None
+        given = self.scope_values.get(command.name, {})
         values: dict[str, object] = {}
         for pattern in command.writes:
             for _text, name, _spec, _conv in string.Formatter().parse(pattern):
                 if name:
                     option = f"--{name.replace('_', '-')}"
-                    value = _option_value(case.argv, option)
+                    value = given.get(name, _option_value(case.argv, option))
                     if value is None:
                         raise ValueError(
-                            f"the contract argv of {command.name!r} must give {option} "
-                            f"(its write scope {pattern!r} needs it)"
+                            f"the contract argv of {command.name!r} must give {option}, or "
+                            f"scope_values={{{command.name!r}: {{{name!r}: ...}}}} the value "
+                            f"of a positional {name} (its write scope {pattern!r} needs it)"
                         )
                     values[name] = value
         return command.scope_for(values)

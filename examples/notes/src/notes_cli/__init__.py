@@ -1,0 +1,1 @@
+"""notes: notes kept as Markdown files in a git repository, with a title in ``notes.yaml``."""
