@@ -12,15 +12,10 @@ from typing import TYPE_CHECKING
 # Lazy on purpose: a CLI's cold start pays only for what a command touches
 # (ruamel.yaml for configs, the guard for read scopes). mypy sees the real imports.
 if TYPE_CHECKING:
-    from kitty_fs._config import (
-        CONFIG_PATH,
-        ConfigView,
-        load_config,
-        save_config,
-        update_config,
-    )
+    from kitty_fs._config import ConfigView, load_config, save_config, update_config
     from kitty_fs._context import ReadContext, WriteContext, read_context, write_boundary
     from kitty_fs._errors import (
+        ConfigBusyError,
         ConfigError,
         ConfigFileError,
         ConfigParseError,
@@ -33,7 +28,7 @@ if TYPE_CHECKING:
     from kitty_fs._guard import GuardScope, Violation, read_scope
 
 __all__ = [
-    "CONFIG_PATH",
+    "ConfigBusyError",
     "ConfigError",
     "ConfigFileError",
     "ConfigParseError",
@@ -57,7 +52,6 @@ __all__ = [
 
 
 _LAZY = {
-    "CONFIG_PATH": "_config",
     "ConfigView": "_config",
     "load_config": "_config",
     "save_config": "_config",
@@ -66,6 +60,7 @@ _LAZY = {
     "WriteContext": "_context",
     "read_context": "_context",
     "write_boundary": "_context",
+    "ConfigBusyError": "_errors",
     "ConfigError": "_errors",
     "ConfigFileError": "_errors",
     "ConfigParseError": "_errors",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "ConfigBusyError",
     "ConfigError",
     "ConfigFileError",
     "ConfigParseError",
@@ -107,3 +108,7 @@ class ConfigParseError(ConfigError):
 
 class ConfigSchemaError(ConfigError):
     """A section of the config has the wrong type (for example a list where a mapping belongs)."""
+
+
+class ConfigBusyError(ConfigError):
+    """Another program (one that does not take the lock) kept rewriting the config during a save."""

@@ -57,6 +57,7 @@ import tempfile
 import typer
 
 from kitty_fs import ReadContext, WriteContext, save_config
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.cli._dispatch import Invocation
 from specify_cli.cli._options import JSON_OPTION
 from specify_cli.cli._registry import read_command
@@ -92,14 +93,14 @@ def _swallow(repo: ReadContext, inv: Invocation) -> int:
 
 @read_command("bad save-config", "Persists a binding upgrade.")  # expect: write_body
 def _save_config(repo: WriteContext, inv: Invocation) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-002"})
+    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG_PATH)
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 
 
 @read_command("bad save-read", "Hands its ReadContext to save_config.")
 def _save_read(repo: ReadContext, inv: Invocation) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-002"})  # expect: save_read
+    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG_PATH)  # expect: save_read
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 

@@ -16,6 +16,7 @@ from typing import Any, Final
 import attrs
 
 from kitty_fs import ReadContext, WriteContext, load_config, save_config
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import InvalidConfig
 
 __all__ = [
@@ -154,7 +155,7 @@ class TrackerConfig:
 
 def load_tracker_config(ctx: ReadContext) -> TrackerConfig:
     """The ``tracker:`` section (an empty ``TrackerConfig`` when absent). Never writes."""
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     return TrackerConfig.from_section(view.section(SECTION), view.path)
 
 
@@ -165,4 +166,6 @@ def save_tracker_config(ctx: WriteContext, config: TrackerConfig) -> bool:
     ``None`` are removed, unknown keys on disk that ``config`` does not carry
     are left alone. Comments and other sections survive byte for byte.
     """
-    return save_config(ctx, SECTION, config.to_section(), remove=config.unset_keys())
+    return save_config(
+        ctx, SECTION, config.to_section(), remove=config.unset_keys(), rel=CONFIG_PATH
+    )

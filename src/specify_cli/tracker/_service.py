@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Final, TypedDict
 
 import attrs
 
-from kitty_fs import CONFIG_PATH, ReadContext, WriteContext, save_config
+from kitty_fs import ReadContext, WriteContext, save_config
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import BadResponse, StaleBinding, TrackerNotBound
 from specify_cli.sync._settings import SyncSettings
 from specify_cli.tracker._config import (
@@ -298,7 +299,7 @@ class TrackerService:
             "provider_context": None if provider_context is None else thaw(provider_context),
         }
         changes.update({key: value for key, value in given.items() if value is not None})
-        changed = save_config(ctx, SECTION, changes)
+        changed = save_config(ctx, SECTION, changes, rel=CONFIG_PATH)
         return BindResult(wanted, current.binding_ref, changed)
 
     def apply(self, ctx: WriteContext, binding_ref: str | None = None) -> ApplyResult:
@@ -308,5 +309,5 @@ class TrackerService:
             binding_ref = _server_ref(self._call(config, "GET", "status"))
         elif not binding_ref.strip():
             raise BadResponse("binding_ref to apply is empty", hint="pass the reported value")
-        changed = save_config(ctx, SECTION, {"binding_ref": binding_ref})
+        changed = save_config(ctx, SECTION, {"binding_ref": binding_ref}, rel=CONFIG_PATH)
         return ApplyResult(config.binding_ref, binding_ref, changed)

@@ -14,7 +14,7 @@ __all__ = ["register"]
 
 @write_command("init", "Create or complete the project identity in .kittify/config.yaml.")
 def _init(repo: WriteContext, inv: Invocation) -> int:
-    from kitty_fs import CONFIG_PATH
+    from specify_cli._paths import CONFIG_PATH
     from specify_cli.identity import NotInitialized, ensure_identity, resolve_identity
 
     before = resolve_identity(repo)
