@@ -18,11 +18,9 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
 
 import attrs
 
@@ -32,8 +30,6 @@ from kitty_fs._errors import ConfigError, ConfigSchemaError
 
 __all__ = ["is_json", "json_plan", "json_value_check", "load_json"]
 
-_KEY_SEP: Final = re.compile(r'"\s*:(\s*)')
-_ITEM_SEP: Final = re.compile(r"[\]}\"\d el],(\s*)[\"{\[\d\-tfn]")
 
 
 def is_json(path: Path) -> bool:
@@ -50,24 +46,37 @@ class _Style:
     tail: str  # whitespace after the document
 
 
-def _style_of(text: str) -> _Style:
-    """The formatting ``text`` uses, as ``json.dumps`` arguments (a new file: 2 spaces)."""
+def _style_of(text: str, doc: Mapping[str, object]) -> _Style:
+    """The formatting ``text`` uses, as ``json.dumps`` arguments (a new file: 2 spaces).
+
+    The indent is read from the first indented line; of the separator and
+    escaping variants, the one that reproduces ``text`` exactly from ``doc``
+    wins (a file written by ``json.dumps`` or ``JSON.stringify`` keeps its
+    style byte for byte), else the most common style.
+    """
     body = text.strip()
     tail = text[len(text.rstrip()) :] if body else "\n"
-    key_match = _KEY_SEP.search(body)
-    key_sep = ":" + (key_match.group(1) if key_match else " ")
-    ensure_ascii = body.isascii() and "\\u" in body
-    if body and "\n" not in body:
-        item_match = _ITEM_SEP.search(body)
-        item_sep = "," + (item_match.group(1) if item_match else " ")
-        return _Style(None, key_sep, item_sep, ensure_ascii, tail)
-    indent = "  "
+    indent: str | None = "  "
+    if doc and "\n" not in body:  # "{}" says nothing: written like a new file
+        indent = None
     for line in body.splitlines()[1:]:
         stripped = line.lstrip(" \t")
         if stripped and len(stripped) < len(line):
             indent = line[: len(line) - len(stripped)]
             break
-    return _Style(indent, key_sep.rstrip(" ") + " ", ",", ensure_ascii, tail)
+    if indent is None:
+        separators = [(", ", ": "), (",", ":"), (",", ": "), (", ", ":")]
+    else:
+        separators = [(",", ": "), (",", ":")]
+    candidates = [
+        _Style(indent, key_sep, item_sep, ensure_ascii, tail)
+        for item_sep, key_sep in separators
+        for ensure_ascii in (False, True)
+    ]
+    for candidate in candidates:
+        if _dump(doc, candidate) == body + tail:
+            return candidate
+    return candidates[0]
 
 
 def _dump(doc: Mapping[str, object], style: _Style) -> str:
@@ -186,6 +195,7 @@ def _to_json(value: object) -> object:
 def json_plan(path: Path, rel: str, raw: bytes, section: str, decide: Decide) -> Plan:
     """The new file bytes for a save of ``section`` into the JSON text ``raw``."""
     doc, text, bom = _parse(path, rel, raw)
+    original = dict(doc)
     existing = doc.get(section)
     if existing is not None and not isinstance(existing, dict):
         raise wrong_type(path, section, existing)
@@ -198,11 +208,12 @@ def json_plan(path: Path, rel: str, raw: bytes, section: str, decide: Decide) ->
         updated.pop(key, None)
     for key, value in changes.items():
         updated[key] = _to_json(value)
-    empty = not doc
+    empty = not text.strip()  # "{}" is a document; only a truncated file has no text
     if plain(updated) == plain(existing) or (existing is None and not updated):
         return Plan(None, empty)
+    style = _style_of(text, original)
     doc[section] = updated
-    rendered = _dump(doc, _style_of(text))
+    rendered = _dump(doc, style)
     if plain(json.loads(rendered)) != plain(doc):
         raise ConfigError(
             f"{path}: cannot write section '{section}' so that it reads back as saved",

@@ -167,6 +167,9 @@ def race(root: str, stop: str, min_saves: str, tag: str) -> None:
                 update_config(ctx, "project", mint, rel=_CONFIG)
         except KittyFsError as exc:
             refusals.append(str(exc))
+        # A pause as real writers have: back-to-back saves would starve the CLI runs of the
+        # lock (filelock polls; it does not queue waiters).
+        time.sleep(random.uniform(0, 0.03))
     print(json.dumps({"saves": saves, "refusals": refusals}), flush=True)
 
 
