@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kitty_fs import ReadContext, WriteContext, load_config, update_config
+from specify_cli._kinds import kind_of, shown
 from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import InvalidConfig
 from specify_cli.identity._derive import (
@@ -44,7 +45,7 @@ def _text(section: Mapping[str, object], key: str, path: Path) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidConfig(
-            f"{path}: project.{key} must be a string, found {type(value).__name__} {value!r}",
+            f"{path}: project.{key} must be a string, found {kind_of(value)} {shown(value)}",
             path=path,
             hint=f"quote the value of project.{key} in {path.name} (nothing was written)",
         )

@@ -16,6 +16,7 @@ from typing import Any, Final
 import attrs
 
 from kitty_fs import ReadContext, WriteContext, load_config, save_config
+from specify_cli._kinds import kind_of, shown
 from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import InvalidConfig
 
@@ -45,7 +46,7 @@ def thaw(value: object) -> object:
 def _invalid(path: Path | None, key: str, expected: str, value: object) -> InvalidConfig:
     where = f"{path}: " if path is not None else ""
     return InvalidConfig(
-        f"{where}tracker.{key} must be {expected}, found {type(value).__name__} {value!r:.60}",
+        f"{where}tracker.{key} must be {expected}, found {kind_of(value)} {shown(value)}",
         path=path,
         hint=f"fix tracker.{key} by hand or rerun `spec-kitty tracker bind` (nothing was written)",
     )

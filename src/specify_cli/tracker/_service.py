@@ -30,7 +30,13 @@ import attrs
 
 from kitty_fs import ReadContext, WriteContext, save_config
 from specify_cli._paths import CONFIG_PATH
-from specify_cli.errors import BadResponse, StaleBinding, TrackerNotBound
+from specify_cli.errors import (
+    BadResponse,
+    StaleBinding,
+    SyncDisabled,
+    TrackerNotBound,
+    Unauthenticated,
+)
 from specify_cli.sync._settings import SyncSettings
 from specify_cli.tracker._config import (
     SECTION,
@@ -118,6 +124,14 @@ class ApplyResult:
     changed: bool
 
 
+_ENABLE_SYNC = "set SPEC_KITTY_ENABLE_SAAS_SYNC=1 and SPEC_KITTY_SAAS_URL"
+_NEEDS_SYNC = "tracker commands need the SaaS: {}; nothing was changed"
+_NEEDS_AUTH = (
+    "tracker commands need a SaaS token: set SPEC_KITTY_SAAS_TOKEN or put one in "
+    "$SPEC_KITTY_HOME/auth.json; nothing was changed"
+)
+
+
 def _bound(ctx: ReadContext) -> TrackerConfig:
     config = load_tracker_config(ctx)
     if not config.provider or not config.binding_ref:
@@ -158,7 +172,15 @@ class TrackerService:
         self.settings = settings
 
     def _client(self) -> SaasClient:
-        self.settings.require()  # SYNC_DISABLED / no token before paying for httpx (~55 ms)
+        # SYNC_DISABLED / no token before paying for httpx (~55 ms). The sync errors' own hints
+        # speak of queued events; a tracker command queues none, so it says what it needs.
+        try:
+            self.settings.require()
+        except SyncDisabled as exc:
+            what = _ENABLE_SYNC if exc.hint == SyncDisabled.default_hint else exc.hint
+            raise SyncDisabled(exc.message, hint=_NEEDS_SYNC.format(what)) from None
+        except Unauthenticated as exc:
+            raise Unauthenticated(exc.message, hint=_NEEDS_AUTH) from None
         from specify_cli.sync._client import SaasClient
 
         return SaasClient(self.settings)
