@@ -191,6 +191,7 @@ def _save(ctx: WriteContext, section: str, decide: Decide, rel: RelPath) -> bool
                     # Empty, and just modified: most likely a rewrite in progress (git and
                     # shell redirections create or truncate first, then write). Never
                     # decide on it; once it has stayed empty for a moment, it is empty.
+                    # (A file that does not parse is refused at once: that loses nothing.)
                     if time.monotonic() > settle_until:
                         break
                     time.sleep(_SETTLE_POLL_S)

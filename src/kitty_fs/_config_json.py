@@ -31,7 +31,6 @@ from kitty_fs._errors import ConfigError, ConfigSchemaError
 __all__ = ["is_json", "json_plan", "json_value_check", "load_json"]
 
 
-
 def is_json(path: Path) -> bool:
     """Configs are JSON by their name (``.json``), YAML otherwise."""
     return path.suffix.lower() == ".json"

@@ -110,5 +110,9 @@ class ConfigSchemaError(ConfigError):
     """A section of the config has the wrong type (for example a list where a mapping belongs)."""
 
 
-class ConfigBusyError(ConfigError):
-    """Another program (one that does not take the lock) kept rewriting the config during a save."""
+class ConfigBusyError(KittyFsError):
+    """Another program (one that does not take the lock) kept rewriting the config during a save.
+
+    Not a ``ConfigError``: the file may be perfectly usable, it just would not
+    hold still. Nothing was written; retrying later is the fix.
+    """
