@@ -70,7 +70,7 @@ def _style_of(text: str, doc: Mapping[str, object]) -> _Style:
     candidates = [
         _Style(indent, key_sep, item_sep, ensure_ascii, tail)
         for item_sep, key_sep in separators
-        for ensure_ascii in (False, True)
+        for ensure_ascii in (True, False)  # an ASCII file stays ASCII
     ]
     for candidate in candidates:
         if _dump(doc, candidate) == body + tail:

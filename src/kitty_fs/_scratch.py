@@ -157,7 +157,14 @@ def temp_dir_for(target: Path) -> Path:
     if repo is None:
         return target.parent
     scratch = repo.git_dir / _SCRATCH
-    scratch.mkdir(exist_ok=True)
+    try:
+        scratch.mkdir(exist_ok=True)
+    except OSError as exc:
+        if not os.access(target.parent, os.W_OK):
+            # As unwritable as the git dir (a read-only mount, permissions): name the
+            # directory the user knows, the one they asked to write in.
+            raise OSError(exc.errno, exc.strerror, os.fspath(target.parent)) from exc
+        raise
     device = target.parent.stat().st_dev
     if scratch.stat().st_dev == device:
         return scratch
