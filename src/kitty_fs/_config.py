@@ -44,7 +44,13 @@ from kitty_fs._config_splice import yaml_plan
 from kitty_fs._config_values import ConfigView, Decide, Plan, check_value, freeze
 from kitty_fs._config_yaml import MAX_EXPANDED_NODES, MAX_NESTING, parse_yaml
 from kitty_fs._context import ReadContext, WriteContext
-from kitty_fs._errors import ConfigBusyError, ConfigFileError, KittyFsError, PathEscapeError
+from kitty_fs._errors import (
+    ConfigBusyError,
+    ConfigFileError,
+    KittyFsError,
+    PathEscapeError,
+    WriteViolation,
+)
 from kitty_fs._paths import RelPath
 
 __all__ = [
@@ -205,6 +211,16 @@ def _save(ctx: WriteContext, section: str, decide: Decide, rel: RelPath) -> bool
                 # Someone rewrote the file since it was read: read it again, decide again.
                 attempts += 1
                 time.sleep(random.uniform(0, 0.002 * attempts))  # noqa: S311 (jitter)
+    except WriteViolation as exc:
+        # The guard names the first file the save touched (its lock or temp file, in the
+        # scratch directory); the user asked to write the config, so say that first.
+        raise WriteViolation(
+            f"saving {rel_text}: {exc.message}",
+            operation=exc.operation,
+            path=path,
+            reason=exc.reason,
+            hint=exc.hint,
+        ) from exc
     except KittyFsError:
         raise
     except OSError as exc:

@@ -12,7 +12,7 @@ before every rewrite, and the file is checked once more at the end.
 A save may also be refused because the file kept changing under it; that is
 allowed (nothing is written then) as long as the refusal is the store's clear
 error. Counts: ``MIN_SAVES`` per racer and ``CLI_RUNS`` commands, 15 / 2 by
-default, 120 / 6 with ``KITTY_FULL=1`` (so 36 / 252 races in all).
+default, 120 / 6 with ``KITTY_FULL=1`` (so 32 / 246 races in all).
 """
 
 from __future__ import annotations
