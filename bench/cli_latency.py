@@ -153,14 +153,12 @@ def our_read_commands(only: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
     The extra argv is the command's ``contract_argv``: what the INV-1 contract
     test passes too (a required argument, a bounded daemon loop).
     """
-    from specify_cli.cli._app import build_app
-    from specify_cli.cli._registry import REGISTRY
+    from specify_cli.cli._app import build_registry
 
-    build_app()
     found = [
         (c.name, c.contract_argv)
-        for c in REGISTRY.values()
-        if c.capability == "read" and (not only or c.name in only)
+        for c in build_registry().of_capability("read")
+        if not only or c.name in only
     ]
     missing = set(only) - {name for name, _ in found}
     if missing:
@@ -242,6 +240,9 @@ def reference_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+FLOOR_TARGET = 2.0  # every read command at most this multiple of `python -c "import typer"`
 
 
 def interleave(ours: list[Target], upstream: list[Target], rng: random.Random) -> list[Target]:
@@ -345,8 +346,8 @@ def render(report: dict[str, Any]) -> str:
         f" so at most {_ms(limit)} ms).",
         "",
         "| command | exit | median ms | min ms | / upstream `sync status` | target"
-        " | nearest upstream command | exit | median ms | ours / nearest |",
-        "|---|---|---:|---:|---:|:---:|---|---|---:|---:|",
+        " | / `import typer` | nearest upstream command | exit | median ms | ours / nearest |",
+        "|---|---|---:|---:|---:|:---:|---:|---|---|---:|---:|",
     ]
     for row in report["commands"]:
         near = row["nearest"]
@@ -362,7 +363,7 @@ def render(report: dict[str, Any]) -> str:
         ok = "ok" if row["ratio_reference"] <= TARGET else "**over**"
         lines.append(
             f"| `{row['command']}` | {row['exit']} | {_ms(row['median_s'])} | {_ms(row['min_s'])}"
-            f" | {row['ratio_reference']:.3f} | {ok} | {near_cells}"
+            f" | {row['ratio_reference']:.3f} | {ok} | {row['ratio_floor']:.2f}x | {near_cells}"
         )
     lines.append("")
     lines.append(
@@ -376,6 +377,18 @@ def render(report: dict[str, Any]) -> str:
         lines[-1] = lines[-1].rsplit(".", 1)[0] + "."
     over = [r for r in report["commands"] if r["ratio_reference"] > TARGET]
     ours_failing = [r for r in report["commands"] if r["exit"] != "0"]
+    floor = report["floor"]
+    over_floor = [r for r in report["commands"] if r["ratio_floor"] > FLOOR_TARGET]
+    lines.append(
+        f"Floor: `{floor['argv']}` {_ms(floor['median_s'])} ms median in the same rounds;"
+        f" target every read command at most {FLOOR_TARGET}x of it: "
+        + (
+            "all within."
+            if not over_floor
+            else "over: "
+            + ", ".join(f"`{r['command']}` ({r['ratio_floor']:.2f}x)" for r in over_floor)
+        )
+    )
     lines.append("")
     if over:
         names = ", ".join(f"`{r['command']}` ({r['ratio_reference']:.3f})" for r in over)
@@ -510,7 +523,15 @@ def measure(
         nearest[name] = up_target(counterpart) if counterpart else None
         if counterpart and nearest[name] is None:
             skipped[name] = " ".join(upstream_argv(counterpart, "<mission>"))
-    everything = [*ours, *upstream.values()]
+    # The floor: the interpreter plus typer, which any typer CLI pays before its first line.
+    floor = Target(
+        "floor",
+        "python -c 'import typer'",
+        (sys.executable, "-c", "import typer"),
+        our_repo,
+        ours_env,
+    )
+    everything = [*ours, *upstream.values(), floor]
     before = _git(our_repo, "status", "--porcelain", "--untracked-files=all", "--ignored")
     load_start = os.getloadavg()[0]
 
@@ -520,7 +541,7 @@ def measure(
     rng = random.Random(args.seed)
     for round_no in range(args.runs):
         print(f"round {round_no + 1}/{args.runs} ...", file=sys.stderr)
-        for target in interleave(ours, list(upstream.values()), rng):
+        for target in [*interleave(ours, list(upstream.values()), rng), floor]:
             elapsed, code, tail = target.run(args.timeout)
             target.times.append(elapsed)
             target.exits.append(code)
@@ -558,6 +579,7 @@ def measure(
                 "over_target": target.median / reference.median > TARGET,
                 "nearest": near_row(target.name),
                 "ratio_nearest": target.median / near.median if near else None,
+                "ratio_floor": target.median / floor.median,
                 "tail": target.tail,
             }
         )
@@ -576,6 +598,8 @@ def measure(
             "median_s": reference.median,
             "min_s": reference.best,
         },
+        "floor": {"argv": floor.name, "median_s": floor.median, "min_s": floor.best},
+        "floor_target": FLOOR_TARGET,
         "commands": rows,
         "upstream": [
             {

@@ -471,9 +471,16 @@ edit(
 edit(
     "guard.covers.side-channels",
     G,
-    "return not any(path == side or path.startswith(prefix) for side, prefix in self._sides)",
-    "return True",
+    "if any(path == side or path.startswith(prefix) for side, prefix in self._sides):",
+    "if False:",
     "side channels below the root stay writable",
+)
+edit(
+    "guard.covers.write-scope",
+    G,
+    "return self._writable is None or not self._writable.allows_absolute(self._root, path)",
+    "return True",
+    "a scoped writer's declared scope stays writable",
 )
 edit(
     "guard.covers.side-channel-itself",

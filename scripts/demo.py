@@ -52,23 +52,24 @@ SAMPLE: Final = '''\
 from pathlib import Path
 
 from kitty_fs import ReadContext, load_config, save_config
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._registry import read_command
+from kitty_fs.commands import CommandRegistry, Invocation
+
+commands = CommandRegistry()
 
 
-@read_command("demo status", "only reads: the plugin has nothing to say")
+@commands.read("demo status", "only reads: the plugin has nothing to say")
 def status(repo: ReadContext, inv: Invocation, /) -> int:
     print(load_config(repo, ".kittify/config.yaml"), Path(repo.root, "README.md").read_text())
     return 0
 
 
-@read_command("demo save-on-read", "persists the binding while reading it")
+@commands.read("demo save-on-read", "persists the binding while reading it")
 def save_on_read(repo: ReadContext, inv: Invocation, /) -> int:
     save_config(repo, "tracker", {"binding_ref": "bind-003"}, rel=".kittify/config.yaml")
     return 0
 
 
-@read_command("demo raw-write", "rewrites the config with pathlib")
+@commands.read("demo raw-write", "rewrites the config with pathlib")
 def raw_write(repo: ReadContext, inv: Invocation, /) -> int:
     Path(repo.root, ".kittify", "config.yaml").write_text("project: {}\\n")
     return 0
@@ -240,11 +241,9 @@ def read_commands(demo: Demo) -> list[tuple[str, tuple[str, ...]]]:
     demo.check(listing.code == 0, "spec-kitty capabilities --json", listing.err, fatal=True)
     declared: dict[str, tuple[str, ...]] = {}
     try:
-        from specify_cli.cli._app import build_app
-        from specify_cli.cli._registry import REGISTRY
+        from specify_cli.cli._app import build_registry
 
-        build_app()
-        declared = {name: cmd.contract_argv for name, cmd in REGISTRY.items()}
+        declared = {cmd.name: cmd.contract_argv for cmd in build_registry()}
     except ImportError:  # the registry moved: the table above still covers today's commands
         pass
     names = [c["command"] for c in listing.json()["commands"] if c["capability"] == "read"]
@@ -456,12 +455,16 @@ def runtime_guard(demo: Demo) -> None:
     demo.section("7. Had it been shipped anyway, the runtime guard stops the same writes")
     env = dict(demo.env, PYTHONPATH=str(demo.sample), PYTHONDONTWRITEBYTECODE="1")
     before = demo.fingerprint()
-    call = "from demo_cmds.sneaky import raw_write; raw_write.run(False)"
+    call = (
+        "from specify_cli.cli._app import build_dispatcher; from demo_cmds.sneaky import "
+        "commands; build_dispatcher(commands).exit('demo raw-write')"
+    )
     audit = demo.run(
         [str(BIN / "kitty-fs"), "audit", "--json", "--", "python", "-c", call], env=env
     )
     demo.say(
-        "$ kitty-fs audit --json -- python -c 'raw_write.run(False)'  (through the dispatcher)"
+        "$ kitty-fs audit --json -- python -c 'dispatcher.exit(\"demo raw-write\")'"
+        "  (through the dispatcher)"
     )
     demo.show("\n".join(ln for ln in audit.err.splitlines() if "WRITE_VIOLATION" in ln))
     report = json.loads(audit.out) if audit.out.startswith("{") else {}
@@ -483,9 +486,12 @@ def runtime_guard(demo: Demo) -> None:
     )
     demo.check(report.get("worktree_changes") == [], "audit: worktree unchanged")
 
-    call = "from demo_cmds.sneaky import save_on_read; save_on_read.run(False)"
+    call = (
+        "from specify_cli.cli._app import build_dispatcher; from demo_cmds.sneaky import "
+        "commands; build_dispatcher(commands).exit('demo save-on-read')"
+    )
     done = demo.run([sys.executable, "-c", call], env=env)
-    demo.say("$ python -c 'save_on_read.run(False)'")
+    demo.say("$ python -c 'dispatcher.exit(\"demo save-on-read\")'")
     demo.show(done.err)
     demo.check(
         done.code == 8 and "WRITE_VIOLATION" in done.err,

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 # (ruamel.yaml for configs, the guard for read scopes). mypy sees the real imports.
 if TYPE_CHECKING:
     from kitty_fs._config import ConfigView, load_config, save_config, update_config
-    from kitty_fs._context import ReadContext, WriteContext, read_context, write_boundary
+    from kitty_fs._context import (
+        ReadContext,
+        ScopedWriteContext,
+        WriteContext,
+        read_context,
+        write_boundary,
+    )
     from kitty_fs._errors import (
         ConfigBusyError,
         ConfigError,
@@ -23,9 +29,12 @@ if TYPE_CHECKING:
         KittyFsError,
         MintError,
         PathEscapeError,
+        ScopeViolation,
         WriteViolation,
     )
-    from kitty_fs._guard import GuardScope, Violation, read_scope
+    from kitty_fs._guard import GuardMode, GuardScope, Violation, read_scope
+    from kitty_fs._paths import RelPath
+    from kitty_fs._scope import WriteScope
 
 __all__ = [
     "ConfigBusyError",
@@ -34,13 +43,18 @@ __all__ = [
     "ConfigParseError",
     "ConfigSchemaError",
     "ConfigView",
+    "GuardMode",
     "GuardScope",
     "KittyFsError",
     "MintError",
     "PathEscapeError",
     "ReadContext",
+    "RelPath",
+    "ScopeViolation",
+    "ScopedWriteContext",
     "Violation",
     "WriteContext",
+    "WriteScope",
     "WriteViolation",
     "load_config",
     "read_context",
@@ -57,6 +71,7 @@ _LAZY = {
     "save_config": "_config",
     "update_config": "_config",
     "ReadContext": "_context",
+    "ScopedWriteContext": "_context",
     "WriteContext": "_context",
     "read_context": "_context",
     "write_boundary": "_context",
@@ -68,8 +83,12 @@ _LAZY = {
     "KittyFsError": "_errors",
     "MintError": "_errors",
     "PathEscapeError": "_errors",
+    "ScopeViolation": "_errors",
     "WriteViolation": "_errors",
+    "GuardMode": "_guard",
     "GuardScope": "_guard",
+    "RelPath": "_paths",
+    "WriteScope": "_scope",
     "Violation": "_guard",
     "read_scope": "_guard",
 }

@@ -7,21 +7,30 @@ greppable call that names why this code may persist, like cap-std's
 ``ambient_authority()``. Nothing turns a ``ReadContext`` into a ``WriteContext``
 (``attrs.evolve`` keeps the class, and the write class refuses construction
 without the private mint token).
+
+Attenuation, as cap-std's ``Dir::open_dir``: ``WriteContext.scoped(patterns)``
+hands out a ``ScopedWriteContext``, which reads the whole root but writes only
+beneath the given patterns. It is *not* a ``WriteContext``, so code holding it
+cannot call ``save_config`` or any function that asks for full write authority:
+that is a type error, and its own write methods refuse paths outside the scope
+at run time. ``ScopedWriteContext.scoped`` narrows further; nothing widens.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 
 from kitty_fs._atomic import atomic_write_bytes
-from kitty_fs._errors import KittyFsError, MintError
+from kitty_fs._errors import KittyFsError, MintError, ScopeViolation
 from kitty_fs._paths import RelPath, confine
+from kitty_fs._scope import WriteScope
 
-__all__ = ["ReadContext", "WriteContext", "read_context", "write_boundary"]
+__all__ = ["ReadContext", "ScopedWriteContext", "WriteContext", "read_context", "write_boundary"]
 
 
 @attrs.frozen(slots=True)
@@ -35,6 +44,8 @@ class _Mint:
     """
 
     root: Path
+    # None for a full WriteContext; the scope a ScopedWriteContext was attenuated to.
+    scope: WriteScope | None = None
 
 
 def _absolute_root(root: str | os.PathLike[str]) -> Path:
@@ -109,7 +120,7 @@ class WriteContext(ReadContext):
     @_token.validator
     def _check_token(self, _attribute: object, value: object) -> None:
         # attrs runs validators after every field is set, so self.root is the converted root.
-        if not isinstance(value, _Mint):
+        if not isinstance(value, _Mint) or value.scope is not None:
             raise MintError(
                 "WriteContext constructed directly",
                 hint="mint it with kitty_fs.write_boundary(root, reason=...) at a write boundary",
@@ -132,30 +143,166 @@ class WriteContext(ReadContext):
     def write_text(self, rel: RelPath, text: str, *, encoding: str = "utf-8") -> bool:
         return self.write_bytes(rel, text.encode(encoding))
 
+    def append_bytes(self, rel: RelPath, data: bytes) -> None:
+        """Append ``data`` to ``rel`` (created if missing) in one ``write``, then fsync."""
+        _append(self.path(rel), data)
+
+    def append_text(self, rel: RelPath, text: str, *, encoding: str = "utf-8") -> None:
+        self.append_bytes(rel, text.encode(encoding))
+
     def remove(self, rel: RelPath, *, missing_ok: bool = False) -> None:
         """Remove the file, symlink or empty directory ``rel``.
 
         A symlink is removed itself, never the file it points to (as ``os.remove``
         does): following it would delete a file under another name.
         """
-        target = confine(self.root, rel, follow_symlinks=False)
-        if target == self.root:
-            raise KittyFsError("refusing to remove the context root", path=target)
-        try:
-            mode = target.lstat().st_mode
-        except FileNotFoundError:
-            if missing_ok:
-                return
-            raise
-        if stat.S_ISDIR(mode):
-            target.rmdir()
-        else:
-            target.unlink()
+        _remove(self.root, rel, missing_ok=missing_ok)
 
     def mkdir(self, rel: RelPath, *, parents: bool = True, exist_ok: bool = True) -> Path:
         target = self.path(rel)
         target.mkdir(parents=parents, exist_ok=exist_ok)
         return target
+
+    def scoped(self, patterns: Iterable[str], *, reason: str | None = None) -> ScopedWriteContext:
+        """Attenuate: a capability that may write only beneath ``patterns`` (see ``WriteScope``)."""
+        scope = WriteScope.of(patterns)
+        return ScopedWriteContext(
+            self.root, reason or self.reason, scope, _token=_Mint(self.root, scope)
+        )
+
+
+@attrs.frozen(slots=True)
+class ScopedWriteContext(ReadContext):
+    """Permission to read below ``root`` and to write only inside ``scope``.
+
+    Obtained from ``WriteContext.scoped`` (or a command declared with a write
+    scope). Deliberately not a ``WriteContext``: ``save_config`` and every
+    function that needs the whole repository reject it at type-check time.
+    """
+
+    scope: WriteScope
+    _token: object = attrs.field(default=None, repr=False, eq=False, alias="_token")
+
+    @_token.validator
+    def _check_token(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, _Mint) or value.scope is None:
+            raise MintError(
+                "ScopedWriteContext constructed directly",
+                hint="attenuate a WriteContext with ctx.scoped(patterns)",
+            )
+        if value.root != self.root or value.scope != self.scope:
+            raise MintError(
+                f"ScopedWriteContext minted for {value.root} ({value.scope}) cannot be "
+                f"re-rooted or re-scoped to {self.root} ({self.scope})",
+                path=self.root,
+                hint="attenuate a WriteContext that holds the wider authority",
+            )
+
+    @property
+    def can_write(self) -> bool:
+        return True
+
+    def allows(self, rel: RelPath) -> bool:
+        """Whether a write to ``rel`` is inside this capability's scope."""
+        return self.scope.allows_absolute(os.fspath(self.root), os.fspath(self.path(rel)))
+
+    def _checked(self, rel: RelPath, operation: str, *, follow_symlinks: bool = True) -> Path:
+        target = confine(self.root, rel, follow_symlinks=follow_symlinks)
+        if not self.scope.allows_absolute(os.fspath(self.root), os.fspath(target)):
+            raise ScopeViolation(
+                f"{self.reason} may write only {self.scope}; refused to {operation} "
+                f"{self.relative(target)}",
+                operation=operation,
+                path=target,
+                reason=self.reason,
+                hint="write inside the command's declared scope, or declare the path in it",
+            )
+        return target
+
+    def write_bytes(self, rel: RelPath, data: bytes) -> bool:
+        """Atomically replace ``rel`` (inside the scope) with ``data``; False if unchanged."""
+        return atomic_write_bytes(self._checked(rel, "write"), data)
+
+    def write_text(self, rel: RelPath, text: str, *, encoding: str = "utf-8") -> bool:
+        return self.write_bytes(rel, text.encode(encoding))
+
+    def append_bytes(self, rel: RelPath, data: bytes) -> None:
+        _append(self._checked(rel, "append to"), data)
+
+    def append_text(self, rel: RelPath, text: str, *, encoding: str = "utf-8") -> None:
+        self.append_bytes(rel, text.encode(encoding))
+
+    def remove(self, rel: RelPath, *, missing_ok: bool = False) -> None:
+        self._checked(rel, "remove", follow_symlinks=False)
+        _remove(self.root, rel, missing_ok=missing_ok)
+
+    def mkdir(self, rel: RelPath, *, parents: bool = True, exist_ok: bool = True) -> Path:
+        """Create ``rel`` (inside the scope); missing parents only if they are in scope too."""
+        target = self._checked(rel, "create directory")
+        if parents:
+            missing = [p for p in (target, *target.parents) if not p.exists()]
+            for folder in missing:
+                if not self.scope.allows_absolute(os.fspath(self.root), os.fspath(folder)):
+                    raise ScopeViolation(
+                        f"{self.reason} may write only {self.scope}; refused to create "
+                        f"directory {self.relative(folder)} (a missing parent of "
+                        f"{self.relative(target)})",
+                        operation="create directory",
+                        path=folder,
+                        reason=self.reason,
+                        hint="create the parent at a wider boundary, or widen the scope",
+                    )
+        target.mkdir(parents=parents, exist_ok=exist_ok)
+        return target
+
+    def scoped(self, patterns: Iterable[str], *, reason: str | None = None) -> ScopedWriteContext:
+        """Narrow further: every new pattern must lie inside this scope."""
+        scope = WriteScope.of(patterns)
+        if not scope.within(self.scope):
+            raise MintError(
+                f"cannot widen a write scope: {scope} is not inside {self.scope}",
+                path=self.root,
+                hint="attenuate from the WriteContext that holds the wider authority",
+            )
+        return ScopedWriteContext(
+            self.root, reason or self.reason, scope, _token=_Mint(self.root, scope)
+        )
+
+    def read_only(self) -> ReadContext:
+        return ReadContext(self.root, self.reason)
+
+
+def _append(target: Path, data: bytes) -> None:
+    """One ``O_APPEND`` write, fsynced: concurrent appenders never interleave within a line.
+
+    Linux holds the inode lock for a whole ``write`` to a regular file, so each
+    record lands in one piece; no scratch file is needed, and a killed appender
+    leaves at most the records it completed.
+    """
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(root: Path, rel: RelPath, *, missing_ok: bool) -> None:
+    target = confine(root, rel, follow_symlinks=False)
+    if target == root:
+        raise KittyFsError("refusing to remove the context root", path=target)
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        if missing_ok:
+            return
+        raise
+    if stat.S_ISDIR(mode):
+        target.rmdir()
+    else:
+        target.unlink()
 
 
 def read_context(root: str | os.PathLike[str], *, reason: str) -> ReadContext:

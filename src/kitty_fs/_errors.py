@@ -22,6 +22,7 @@ __all__ = [
     "KittyFsError",
     "MintError",
     "PathEscapeError",
+    "ScopeViolation",
     "WriteViolation",
 ]
 
@@ -86,6 +87,10 @@ class WriteViolation(KittyFsError, PermissionError):
         self.operation = operation
         self.reason = reason
         super().__init__(message, path=path, hint=hint)
+
+
+class ScopeViolation(WriteViolation):
+    """A scoped write capability was asked to write outside its scope; nothing was written."""
 
 
 class ConfigError(KittyFsError):

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
     from kitty_fs._context import ReadContext
+    from kitty_fs._scope import WriteScope
 
 __all__ = [
     "Frame",
@@ -199,6 +200,7 @@ class GuardScope:
         "_root",
         "_sides",
         "_violations",
+        "_writable",
         "allow_subprocess",
         "mode",
         "reason",
@@ -215,6 +217,7 @@ class GuardScope:
         mode: GuardMode = "enforce",
         allow_subprocess: bool = False,
         on_violation: Callable[[Violation], None] | None = None,
+        writable: WriteScope | None = None,
     ) -> None:
         if mode not in ("enforce", "report"):
             raise ValueError(f"read_scope mode must be 'enforce' or 'report', not {mode!r}")
@@ -228,6 +231,8 @@ class GuardScope:
         self._prefix = self._root if self._root.endswith(os.sep) else self._root + os.sep
         self._sides = tuple((p, p if p.endswith(os.sep) else p + os.sep) for p in sides)
         self._on_violation = on_violation
+        # A scoped write command's scope: below the root, these patterns stay writable.
+        self._writable = writable
         self._violations: list[Violation] = []
         self._bytecode: list[Violation] = []
         self._entered = False
@@ -258,7 +263,9 @@ class GuardScope:
         """True when a mutation of absolute, resolved ``path`` is forbidden by this scope."""
         if path != self._root and not path.startswith(self._prefix):
             return False
-        return not any(path == side or path.startswith(prefix) for side, prefix in self._sides)
+        if any(path == side or path.startswith(prefix) for side, prefix in self._sides):
+            return False
+        return self._writable is None or not self._writable.allows_absolute(self._root, path)
 
     def relative(self, path: str) -> str:
         if path == self._root:
@@ -300,6 +307,7 @@ def read_scope(
     mode: GuardMode = "enforce",
     allow_subprocess: bool = False,
     on_violation: Callable[[Violation], None] | None = None,
+    writable: WriteScope | None = None,
 ) -> GuardScope:
     """A context manager under which no code may change anything below ``ctx.root``.
 
@@ -307,7 +315,9 @@ def read_scope(
     (the user's state directory). ``mode="report"`` records instead of
     raising; ``allow_subprocess=True`` lets any subprocess run (otherwise only
     read-only git commands pass). ``on_violation`` is called with each record
-    as it happens (in the thread that attempted the write).
+    as it happens (in the thread that attempted the write). ``writable`` is the
+    write scope of a scoped write command: writes matching it pass, everything
+    else below the root is refused as in a read scope.
 
     ``with read_scope(ctx) as scope: ...`` then ``scope.violations``.
     """
@@ -318,6 +328,7 @@ def read_scope(
         mode=mode,
         allow_subprocess=allow_subprocess,
         on_violation=on_violation,
+        writable=writable,
     )
 
 
@@ -455,6 +466,11 @@ def _violate(
         message = (
             f"kitty-fs: read command {scope.reason!r} tried to run a subprocess that may "
             f"write: {record.rel}; {_SUBPROCESS_HINT}"
+        )
+    elif scope._writable is not None:
+        message = (
+            f"kitty-fs: command {scope.reason!r} may write only {scope._writable}; refused "
+            f"{record.rel} ({operation}); write inside the declared scope or widen the declaration"
         )
     else:
         what = "a bytecode cache " if kind == "bytecode" else ""

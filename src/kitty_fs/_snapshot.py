@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kitty_fs._porcelain import parse_porcelain
+
 __all__ = ["WorktreeChanged", "WorktreeSnapshot", "assert_unchanged", "run_git"]
 
 # Make every git call independent of the user's and the system's configuration,
@@ -57,22 +59,8 @@ class WorktreeChanged(AssertionError):
 
 
 def _porcelain_entries(raw: bytes) -> list[str]:
-    """Parse ``status --porcelain -z``: ``XY path`` records, renames carry their source."""
-    fields = raw.split(b"\0")
-    entries: list[str] = []
-    i = 0
-    while i < len(fields):
-        record = fields[i]
-        i += 1
-        if not record:
-            continue
-        text = os.fsdecode(record)
-        if text[:1] in ("R", "C") or text[1:2] in ("R", "C"):
-            source = os.fsdecode(fields[i]) if i < len(fields) else "?"
-            i += 1
-            text = f"{text} (from {source})"
-        entries.append(text)
-    return entries
+    """``XY path`` lines of ``status --porcelain -z``; renames carry their source."""
+    return [str(entry) for entry in parse_porcelain(raw)]
 
 
 @dataclass(frozen=True)

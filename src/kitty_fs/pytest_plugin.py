@@ -20,13 +20,14 @@ carries the marker.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kitty_fs._snapshot import WorktreeChanged, WorktreeSnapshot, assert_unchanged, run_git
+from kitty_fs._repos import make_git_repo
+from kitty_fs._snapshot import WorktreeChanged, WorktreeSnapshot, assert_unchanged
 
 __all__ = [
     "WorktreeChanged",
@@ -38,27 +39,6 @@ __all__ = [
 ]
 
 MARKER = "kitty_read_scope"
-
-
-def make_git_repo(path: Path, files: Mapping[str, bytes | str] | None = None) -> Path:
-    """Create a git repository at ``path`` with ``files`` committed in one commit.
-
-    The default content is one ``README.md``. Branch ``main``; user name and
-    email are set in the repository's config so later commits in the test work
-    without a global git identity.
-    """
-    path.mkdir(parents=True, exist_ok=True)
-    run_git(path, "init", "-q", "-b", "main")
-    run_git(path, "config", "user.name", "kitty-fs tests")
-    run_git(path, "config", "user.email", "tests@kitty-fs.invalid")
-    run_git(path, "config", "commit.gpgsign", "false")
-    for rel, data in (files or {"README.md": "test repository\n"}).items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data.encode() if isinstance(data, str) else data)
-    run_git(path, "add", "-A")
-    run_git(path, "commit", "-q", "-m", "initial commit")
-    return path.resolve()
 
 
 @pytest.fixture

@@ -16,22 +16,29 @@ Neither is read by ``src/``: without them the real ``spec-kitty`` runs.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
 
-from kitty_fs.pytest_plugin import WorktreeSnapshot, make_git_repo
-from specify_cli.cli._exit import ExitCode
-from specify_cli.cli._registry import Command
+from kitty_fs.commands import Command, CommandRegistry
+from kitty_fs.testing import (
+    CliRun,
+    ContractCase,
+    ContractSetup,
+    ContractSuite,
+    Prepared,
+    TreeState,
+    console_script,
+    make_git_repo,
+    run_program,
+)
+from specify_cli.cli._app import POLICY
 
 __all__ = [
     "BARE_LEGACY_CONFIG",
@@ -48,8 +55,10 @@ __all__ = [
     "cli_env",
     "command_argv",
     "contract_problems",
+    "contract_suite",
     "git",
     "make_project",
+    "plugin_registries",
     "read_command_params",
     "read_commands",
     "registry",
@@ -134,12 +143,7 @@ def make_project(
 
 def spec_kitty_executable() -> str:
     """The ``spec-kitty`` console script installed next to this interpreter."""
-    beside = Path(sys.executable).with_name("spec-kitty")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("spec-kitty")
-    assert found is not None, "spec-kitty is not installed (pip install -e .)"
-    return found
+    return console_script("spec-kitty")
 
 
 def cli_env(state_home: Path, **overrides: str | None) -> dict[str, str]:
@@ -163,30 +167,10 @@ def cli_env(state_home: Path, **overrides: str | None) -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
-class CliRun:
-    """One finished ``spec-kitty`` process."""
-
-    argv: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"$ spec-kitty {' '.join(self.argv)}\nexit {self.returncode}\n"
-            f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
-        )
-
-    def json_objects(self) -> list[object]:
-        """Every stdout line parsed as JSON (raises ``ValueError`` on a non-JSON line)."""
-        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
-
-    def json(self) -> dict[str, object]:
-        """The one JSON object a ``--json`` command prints."""
-        objects = self.json_objects()
-        assert len(objects) == 1 and isinstance(objects[0], dict), self.describe()
-        return objects[0]
+def spec_kitty_program(env: Mapping[str, str]) -> list[str]:
+    """The command line of spec-kitty: the plugin runner when ``env`` names a plugin."""
+    plugin = env.get(PLUGIN_ENV)
+    return [sys.executable, str(RUNNER), plugin] if plugin else [spec_kitty_executable()]
 
 
 def run_cli(
@@ -201,46 +185,43 @@ def run_cli(
     ``env`` normally comes from ``cli_env``, which copies this process's
     environment, so ``KITTY_CLI_TEST_PLUGIN`` set around a pytest run reaches here.
     """
-    plugin = env.get(PLUGIN_ENV)
-    prefix = [sys.executable, str(RUNNER), plugin] if plugin else [spec_kitty_executable()]
-    done = subprocess.run(
-        [*prefix, *argv],
-        cwd=cwd,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return CliRun(tuple(argv), done.returncode, done.stdout, done.stderr)
+    return run_program(spec_kitty_program(env), argv, cwd=cwd, env=env, timeout=timeout)
 
 
-def registry() -> dict[str, Command[...]]:
-    """The command registry, filled: ``build_app()`` imports (and so declares) every command."""
-    from specify_cli.cli._app import build_app
-    from specify_cli.cli._registry import REGISTRY
+def plugin_registries() -> list[CommandRegistry]:
+    """The ``commands`` registry of the plugin module named by ``KITTY_CLI_TEST_PLUGIN``."""
+    import importlib
 
-    build_app()
-    return REGISTRY
+    plugin = os.environ.get(PLUGIN_ENV)
+    if not plugin:
+        return []
+    commands = importlib.import_module(plugin).commands
+    assert isinstance(commands, CommandRegistry)
+    return [commands]
+
+
+def registry() -> CommandRegistry:
+    """The app's command registry (plus a plugin's commands), as the dispatcher gets it."""
+    from specify_cli.cli._app import build_registry
+
+    return build_registry(*plugin_registries())
 
 
 def read_commands() -> list[Command[...]]:
-    """Every declared read command, straight from the registry the dispatcher uses.
+    """Every declared read command, straight from the registry the dispatcher uses."""
+    return registry().of_capability("read")
 
-    ``build_app()`` imports every command module, which declares (and so
-    registers) its commands; a plugin module named by ``KITTY_CLI_TEST_PLUGIN``
-    is imported and registered the same way.
-    """
-    import importlib
 
-    from specify_cli.cli._app import build_app
-    from specify_cli.cli._registry import REGISTRY
-
-    app = build_app()
-    plugin = os.environ.get(PLUGIN_ENV)
-    if plugin:
-        importlib.import_module(plugin).register(app)
-    return sorted((c for c in REGISTRY.values() if c.capability == "read"), key=lambda c: c.name)
+def contract_suite(setups: Sequence[ContractSetup]) -> ContractSuite:
+    """spec-kitty's contract: kitty_fs.testing over its registry, exit codes and console script."""
+    return ContractSuite(
+        registry,
+        spec_kitty_program,
+        setups,
+        exit_codes=POLICY.exit_code_table(),
+        known_broken=KNOWN_BROKEN,
+        json_streams={"dashboard run"},
+    )
 
 
 def read_command_params() -> list[Any]:
@@ -266,104 +247,26 @@ def command_argv(command: Command[...]) -> list[str]:
     return [*command.name.split(), *command.contract_argv, "--json"]
 
 
-def _listing(root: Path) -> dict[str, tuple[str, int, int]]:
-    """Every path below ``root`` except git's own: kind, size and mtime_ns.
-
-    Stricter than ``git status``: it also sees ignored files and empty
-    directories, which a stray write can create without git noticing.
-    """
-    found: dict[str, tuple[str, int, int]] = {}
-    for folder, dirs, files in os.walk(root):
-        base = Path(folder)
-        if base == root:
-            dirs[:] = [d for d in dirs if d != ".git"]
-            files = [f for f in files if f != ".git"]  # a linked worktree's .git file
-        for name in (*dirs, *files):
-            path = base / name
-            info = path.lstat()
-            kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
-            rel = path.relative_to(root).as_posix()
-            # A directory's mtime moves whenever an entry is created or removed in it,
-            # so a temp file that a command created and cleaned up still shows.
-            found[rel] = (kind, info.st_size if kind == "file" else 0, info.st_mtime_ns)
-    return found
+def _unused_setup(_request: object) -> Prepared:
+    raise AssertionError("contract_problems judges a finished run; it builds nothing")
 
 
-@dataclass(frozen=True)
-class TreeState:
-    """INV-1's evidence: the plugin's snapshot (porcelain, sha256 and mtime_ns of every
-    tracked file) plus a listing of the whole tree (ignored files and directories too)."""
-
-    snapshot: WorktreeSnapshot
-    listing: Mapping[str, tuple[str, int, int]] = field(repr=False)
-    porcelain: str
-
-    @classmethod
-    def take(cls, repo: Path) -> TreeState:
-        return cls(
-            WorktreeSnapshot.take(repo),
-            _listing(repo.resolve()),
-            git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored"),
-        )
-
-    def changes_since(self, later: TreeState) -> list[str]:
-        changes = self.snapshot.changes_since(later.snapshot)
-        if self.porcelain != later.porcelain:
-            changes.append(f"git status --porcelain: {self.porcelain!r} -> {later.porcelain!r}")
-        for rel in sorted(set(self.listing) | set(later.listing)):
-            old, new = self.listing.get(rel), later.listing.get(rel)
-            if old != new:
-                changes.append(f"tree: {rel}: {old} -> {new}")
-        return changes
-
-
-# A read command may fail (sync down, not initialized...), but never like this.
-_FORBIDDEN = {
-    ExitCode.USAGE: "usage error: the body never ran (does it need contract_argv?)",
-    ExitCode.WRITE_VIOLATION: "the runtime guard stopped a write",
-    ExitCode.INTERNAL: "internal error",
-}
-
-
-def _json_problems(run: CliRun) -> list[str]:
-    try:
-        objects = run.json_objects()
-    except ValueError as exc:
-        return [f"--json printed something that is not JSON ({exc})"]
-    if not objects:
-        return ["--json printed nothing on stdout"]
-    problems: list[str] = []
-    for obj in objects:
-        if not isinstance(obj, dict) or not isinstance(obj.get("ok"), bool):
-            problems.append(f'--json printed {obj!r}, not an object with a boolean "ok"')
-    failures = [o for o in objects if isinstance(o, dict) and o.get("ok") is False]
-    if failures:
-        if len(objects) != 1:
-            problems.append(
-                f"--json printed {len(objects)} objects: a failure must be the only object"
-            )
-        error = failures[-1].get("error")
-        if not isinstance(error, dict) or error.get("exit_code") != run.returncode:
-            problems.append(f"the JSON error {error!r} does not carry exit code {run.returncode}")
-    elif run.returncode not in (ExitCode.OK, ExitCode.CHECK_FAILED):
-        problems.append(f"exit {run.returncode} but the JSON output says ok")
-    return problems
+def _plugin_body(*_args: object, **_kwargs: object) -> int:
+    raise AssertionError("a plugin command runs in its own process, never here")
 
 
 def contract_problems(run: CliRun, before: TreeState, after: TreeState) -> list[str]:
     """Everything the contract test holds a read command to; empty when it kept all of it.
 
-    INV-1 (no change to porcelain, bytes, mtime_ns, nor anything else in the
-    tree), a documented exit code that is not a usage error, a guard stop or an
-    internal error, no traceback, and machine-readable ``--json`` output.
+    The same rules as ``kitty_fs.testing.ContractSuite`` (the command is found
+    from the run's argv), for tests that run a command themselves.
     """
-    problems = [f"INV-1: {change}" for change in before.changes_since(after)]
-    documented = {int(code) for code in ExitCode}
-    if run.returncode not in documented:
-        problems.append(f"exit code {run.returncode} is not documented in ExitCode")
-    elif run.returncode in _FORBIDDEN:
-        problems.append(f"exit {run.returncode}: {_FORBIDDEN[ExitCode(run.returncode)]}")
-    if "Traceback (most recent call last)" in run.stderr + run.stdout:
-        problems.append("a traceback was printed")
-    problems += _json_problems(run)
-    return problems
+    commands = registry()
+    words = [w for w in run.argv if not w.startswith("-")]
+    names = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
+    known = [commands[name] for name in names if name in commands]
+    # A plugin's command is not in this process's registry: judge it as the read it declares.
+    command = known[0] if known else Command(" ".join(words), "read", "", _plugin_body)
+    setup = ContractSetup("adhoc", _unused_setup)
+    suite = contract_suite([setup])
+    return suite.problems(ContractCase(command, setup, tuple(run.argv)), run, before.diff(after))

@@ -56,16 +56,15 @@ import tempfile
 
 import typer
 
-from kitty_fs import ReadContext, WriteContext, save_config
-from specify_cli._paths import CONFIG_PATH
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command
+from kitty_fs import ReadContext, ScopedWriteContext, WriteContext, save_config
+from kitty_fs.commands import CommandRegistry, Invocation
 
 CONFIG = ".kittify/config.yaml"
 
+commands = CommandRegistry()
 
-@read_command("bad open", "Appends to the tracked config with open().")
+
+@commands.read("bad open", "Appends to the tracked config with open().")
 def _open(repo: ReadContext, inv: Invocation) -> int:
     with open(repo.path(CONFIG), "a") as handle:  # expect: open
         handle.write("# touched by a read command\\n")
@@ -73,7 +72,7 @@ def _open(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("bad write-text", "Rewrites the tracked config with Path.write_text.")
+@commands.read("bad write-text", "Rewrites the tracked config with Path.write_text.")
 def _write_text(repo: ReadContext, inv: Invocation) -> int:
     path = repo.path(CONFIG)
     path.write_text(path.read_text() + "# touched\\n")  # expect: write_text
@@ -81,7 +80,7 @@ def _write_text(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("bad swallow", "Writes the tracked config and swallows the guard's error.")
+@commands.read("bad swallow", "Writes the tracked config and swallows the guard's error.")
 def _swallow(repo: ReadContext, inv: Invocation) -> int:
     try:
         repo.path(CONFIG).write_text("project: {}\\n")  # expect: swallow
@@ -91,73 +90,72 @@ def _swallow(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("bad save-config", "Persists a binding upgrade.")  # expect: write_body
+@commands.read("bad save-config", "Persists a binding upgrade.")  # expect: write_body
 def _save_config(repo: WriteContext, inv: Invocation) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG_PATH)
+    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG)
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 
 
-@read_command("bad save-read", "Hands its ReadContext to save_config.")
+@commands.read("bad save-read", "Hands its ReadContext to save_config.")
 def _save_read(repo: ReadContext, inv: Invocation) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG_PATH)  # expect: save_read
+    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG)  # expect: save_read
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 
 
-@read_command("fine side-channel", "Writes only the state directory (the control).")
+@commands.read("fine side-channel", "Writes only the state directory (the control).")
 def _side_channel(repo: ReadContext, inv: Invocation) -> int:
     inv.state.write_text("plugin-note.txt", repo.read_text(CONFIG))
     inv.output.result({"noted": True}, ["noted"])
     return 0
 
 
-@read_command("scratch temp-file", "Writes a scratch file in the temp dir (a side channel).")
+MISSION = typer.Option(..., "--mission")
+
+
+@commands.scoped_write(
+    "bad scoped-escape",
+    "May write only its mission, writes the tracked config.",
+    writes=["kitty-specs/{mission}"],
+    contract_argv=("--mission", "001-login-flow"),
+)
+def _scoped_escape(repo: ScopedWriteContext, inv: Invocation, mission: str = MISSION) -> int:
+    repo.path(CONFIG).write_text("tracker: {}\\n")  # expect: write_text
+    inv.output.result({"wrote": CONFIG}, ["wrote the config"])
+    return 0
+
+
+@commands.scoped_write(
+    "fine scoped-note",
+    "Writes a note inside its own mission (the control).",
+    writes=["kitty-specs/{mission}"],
+    contract_argv=("--mission", "001-login-flow"),
+)
+def _scoped_note(repo: ScopedWriteContext, inv: Invocation, mission: str = MISSION) -> int:
+    repo.write_text(f"kitty-specs/{mission}/note.md", "a note\\n")
+    inv.output.result({"wrote": "note.md"}, ["noted"])
+    return 0
+
+
+@commands.read("scratch temp-file", "Writes a scratch file in the temp dir (a side channel).")
 def _temp_file(repo: ReadContext, inv: Invocation) -> int:
     handle, name = tempfile.mkstemp(prefix="kitty-cli-")  # expect: temp
     os.close(handle)
     inv.output.result({"temp": name}, [name])
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    bad = typer.Typer(no_args_is_help=True)
-    fine = typer.Typer(no_args_is_help=True)
-    scratch = typer.Typer(no_args_is_help=True)
-    app.add_typer(bad, name="bad")
-    app.add_typer(fine, name="fine")
-    app.add_typer(scratch, name="scratch")
-
-    @scratch.command("temp-file")
-    def temp_file_cmd(as_json: bool = JSON_OPTION) -> None:
-        _temp_file.run(as_json)
-
-    @bad.command("open")
-    def open_cmd(as_json: bool = JSON_OPTION) -> None:
-        _open.run(as_json)
-
-    @bad.command("write-text")
-    def write_text_cmd(as_json: bool = JSON_OPTION) -> None:
-        _write_text.run(as_json)
-
-    @bad.command("swallow")
-    def swallow_cmd(as_json: bool = JSON_OPTION) -> None:
-        _swallow.run(as_json)
-
-    @bad.command("save-config")
-    def save_config_cmd(as_json: bool = JSON_OPTION) -> None:
-        _save_config.run(as_json)
-
-    @bad.command("save-read")
-    def save_read_cmd(as_json: bool = JSON_OPTION) -> None:
-        _save_read.run(as_json)
-
-    @fine.command("side-channel")
-    def side_channel_cmd(as_json: bool = JSON_OPTION) -> None:
-        _side_channel.run(as_json)
 '''
 
-BAD_COMMANDS = ["bad open", "bad write-text", "bad swallow", "bad save-config", "bad save-read"]
+BAD_COMMANDS = [
+    "bad open",
+    "bad write-text",
+    "bad swallow",
+    "bad save-config",
+    "bad save-read",
+    "bad scoped-escape",
+]
+# What the scoped commands need on their command line.
+SCOPED_ARGV = {name: ["--mission", "001-login-flow"] for name in ("bad scoped-escape",)}
 
 _WRITE_TAIL = (
     f'in guarded package "{PACKAGE}"; persist through a kitty_fs WriteContext'
@@ -207,7 +205,7 @@ def _plugin_env(state: Path, plugin_dir: Path, *, unguarded: bool = False) -> di
 
 
 def _argv(name: str, *, as_json: bool) -> list[str]:
-    return [*name.split(), *(["--json"] if as_json else [])]
+    return [*name.split(), *SCOPED_ARGV.get(name, []), *(["--json"] if as_json else [])]
 
 
 # ---------------------------------------------------------------- 1. the contract test fails
@@ -216,7 +214,8 @@ def _argv(name: str, *, as_json: bool) -> list[str]:
 def test_the_registry_parametrization_picks_the_plugin_up(plugin_dir: Path, tmp_path: Path) -> None:
     """Declaring the commands is all it takes for the contract test to cover them."""
     code = (
-        "from cli_support import read_commands; print('\\n'.join(c.name for c in read_commands()))"
+        "from cli_support import contract_suite; from test_cli_contract import SETUPS; "
+        "print('\\n'.join(c.name for c in contract_suite(SETUPS).commands()))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -226,7 +225,9 @@ def test_the_registry_parametrization_picks_the_plugin_up(plugin_dir: Path, tmp_
         check=True,
     )
     names = done.stdout.splitlines()
-    assert set(BAD_COMMANDS) | {"fine side-channel", "sync status"} <= set(names)
+    assert set(BAD_COMMANDS) | {"fine side-channel", "fine scoped-note", "sync status"} <= set(
+        names
+    )
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ def test_the_contract_test_fails_for_it_with_the_guard(plugin_dir: Path, tmp_pat
     failed = {k for k, v in child.outcomes.items() if v == "FAILED"}
     assert failed == _ids(BAD_COMMANDS), child.output
     assert child.outcomes["fine_side-channel"] == "PASSED", child.output
+    assert child.outcomes["fine_scoped-note"] == "PASSED", child.output
     assert "exit 8: the runtime guard stopped a write" in child.output
 
 
@@ -294,7 +296,12 @@ def test_the_contract_test_sees_the_dirt_itself_without_the_guard(
     failed = {k for k, v in child.outcomes.items() if v == "FAILED"}
     assert failed == _ids(BAD_COMMANDS), child.output
     assert child.outcomes["fine_side-channel"] == "PASSED", child.output
+    assert child.outcomes["fine_scoped-note"] == "PASSED", child.output
     assert "INV-1: .kittify/config.yaml: content changed" in child.output
+    assert (
+        "outside its write scope (kitty-specs/001-login-flow): .kittify/config.yaml: content "
+        "changed" in child.output
+    )
     assert "INV-1: .kittify/config.yaml: mtime_ns changed" in child.output
     assert "status now shows: ' M .kittify/config.yaml'" in child.output
     assert "exit 8" not in child.output
@@ -313,7 +320,7 @@ def test_the_contract_check_reports_the_change_without_the_guard(
         env=_plugin_env(tmp_path / "state", plugin_dir, unguarded=True),
     )
     problems = contract_problems(run, before, TreeState.take(repo))
-    assert "INV-1: .kittify/config.yaml: content changed" in " ".join(problems), run.describe()
+    assert ".kittify/config.yaml: content changed" in " ".join(problems), run.describe()
     assert run.returncode == 0  # nothing stopped it: only the snapshot saw it
 
 
@@ -347,6 +354,25 @@ def test_the_guard_stops_it_at_run_time(name: str, plugin_dir: Path, tmp_path: P
 
     assert before.changes_since(TreeState.take(repo)) == []
     assert (repo / ".kittify" / "config.yaml").read_bytes() == config
+
+
+def test_a_scoped_writer_is_stopped_outside_its_scope_and_names_it(
+    plugin_dir: Path, tmp_path: Path
+) -> None:
+    """The write-violation code, the path, the declared scope; nothing changed."""
+    repo = make_project(tmp_path / "repo")
+    before = TreeState.take(repo)
+    env = _plugin_env(tmp_path / "state", plugin_dir)
+    run = run_cli(_argv("bad scoped-escape", as_json=False), cwd=repo, env=env)
+    assert run.returncode == 8, run.describe()
+    assert "may write only kitty-specs/001-login-flow" in run.stderr, run.describe()
+    assert "refused .kittify/config.yaml" in run.stderr, run.describe()
+    assert before.changes_since(TreeState.take(repo)) == []
+    inside = run_cli(
+        ["fine", "scoped-note", "--mission", "001-login-flow", "--json"], cwd=repo, env=env
+    )
+    assert inside.returncode == 0, inside.describe()
+    assert (repo / "kitty-specs/001-login-flow/note.md").read_text() == "a note\n"
 
 
 def test_a_swallowed_guard_error_still_fails_the_command(plugin_dir: Path, tmp_path: Path) -> None:
@@ -397,20 +423,23 @@ def test_the_temp_dir_is_a_side_channel(plugin_dir: Path, tmp_path: Path) -> Non
     assert Path(str(run.json()["temp"])).parent == temp
 
 
-def test_a_temp_dir_inside_the_repository_is_not_a_side_channel(
+def test_a_temp_dir_inside_the_repository_is_replaced_by_one_in_the_state_dir(
     plugin_dir: Path, tmp_path: Path
 ) -> None:
+    """TMPDIR inside the repository is no side channel: temp files go to the state dir.
+
+    Nothing is created there either, not even the probe file ``tempfile.gettempdir()``
+    makes to test a directory (the full listing, directory mtimes included, is unchanged).
+    """
     repo = make_project(tmp_path / "repo")
     temp = repo / "tmp"
     temp.mkdir()
-    env = {**_plugin_env(tmp_path / "state", plugin_dir), "TMPDIR": str(temp)}
+    state = tmp_path / "state"
+    env = {**_plugin_env(state, plugin_dir), "TMPDIR": str(temp)}
     before = TreeState.take(repo)
     run = run_cli(["scratch", "temp-file", "--json"], cwd=repo, env=env)
-    # INV-1 proper (porcelain, tracked bytes and mtimes): the full listing would also see
-    # tmp/'s own mtime move, from the probe file tempfile.gettempdir() creates and deletes
-    # when the dispatcher asks for the temp dir, before any scope is entered.
-    assert before.snapshot.changes_since(TreeState.take(repo).snapshot) == [], run.describe()
-    assert run.returncode == 8, run.describe()
+    assert contract_problems(run, before, TreeState.take(repo)) == [], run.describe()
+    assert Path(str(run.json()["temp"])).parent == (state / "tmp").resolve()
 
 
 # ---------------------------------------------------------------- 3. mypy rejects it
@@ -464,4 +493,4 @@ def test_mypy_with_the_plugin_rejects_the_module(plugin_dir: Path, tmp_path: Pat
     assert done.returncode == 1, output
     mine = [line for line in done.stdout.splitlines() if line.startswith(f"{PACKAGE}/")]
     assert mine == _expected_lines(), output
-    assert len(_expected_lines()) == 7  # every tagged line; the side-channel write passes
+    assert len(_expected_lines()) == 8  # every tagged line; the side-channel write passes

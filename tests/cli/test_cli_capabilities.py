@@ -45,17 +45,23 @@ def test_capabilities_json_lists_the_registry(tmp_path: Path, offline_env: dict[
     assert run.returncode == 0 and result["ok"] is True, run.describe()
     rows = result["commands"]
     assert isinstance(rows, list)
-    listed = {(r["command"], r["capability"], r["summary"]) for r in rows}
-    assert listed == {(c.name, c.capability, c.summary) for c in REGISTRY.values()}
+    listed = {(r["command"], r["capability"], r["summary"], tuple(r["writes"])) for r in rows}
+    assert listed == {(c.name, c.capability, c.summary, c.writes) for c in REGISTRY}
     assert len(rows) == len(REGISTRY)  # no duplicates
-    assert [r["command"] for r in rows] == sorted(REGISTRY)
+    assert [r["command"] for r in rows] == REGISTRY.names()
     capability = {r["command"]: r["capability"] for r in rows}
     assert {n for n, c in capability.items() if c == "write"} == {
         "init",
-        "record-analysis",
         "tracker apply",
         "tracker bind",
     }
+    assert {n for n, c in capability.items() if c == "scoped-write"} == {
+        "agent status emit",
+        "record-analysis",
+    }
+    enforcement = result["enforcement"]
+    assert isinstance(enforcement, dict) and enforcement["guard"] is True
+    assert isinstance(enforcement["kernel"], bool) and enforcement["kernel_detail"]
     assert before.changes_since(TreeState.take(repo)) == []
 
 
@@ -65,16 +71,18 @@ def test_capabilities_text_names_each_command_and_capability(
     repo = make_project(tmp_path / "repo")
     run = run_cli(["capabilities"], cwd=repo, env=offline_env)
     assert run.returncode == 0, run.describe()
-    lines = run.stdout.splitlines()
+    *lines, enforcement = run.stdout.splitlines()
     assert len(lines) == len(REGISTRY)
-    for command in REGISTRY.values():
+    assert enforcement.startswith("enforcement of read commands here: audit-hook guard on")
+    for command in REGISTRY:
         [line] = [ln for ln in lines if ln.startswith(command.name + "  ")]
         assert line.split()[len(command.name.split())] == command.capability
 
 
 def test_every_cli_command_is_declared_and_every_declaration_is_reachable() -> None:
     """A typer command added without read_command/write_command would bypass the dispatcher."""
-    assert _cli_commands() == set(REGISTRY)
-    for name, command in REGISTRY.items():
+    assert _cli_commands() == set(REGISTRY.names())
+    for name in REGISTRY.names():
+        command = REGISTRY[name]
         assert command.name == name
-        assert command.capability in ("read", "write")
+        assert command.capability in ("read", "scoped-write", "write")

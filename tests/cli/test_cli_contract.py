@@ -1,4 +1,5 @@
-"""The INV-1 contract test: every read command, run for real, leaves a clean checkout clean.
+"""The INV-1 contract test: every read command, run for real, leaves a clean checkout clean
+(and every scoped write command changes nothing outside its scope).
 
 The commands come from the command registry itself (``read_commands()``, which
 builds the app and reads ``REGISTRY``), not from a list kept here: a read
@@ -17,26 +18,21 @@ no traceback, and ``--json`` printed JSON objects with ``"ok"``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from cli_support import (
     LEGACY_CONFIG,
     NO_UUID_CONFIG,
     Saas,
     TreeState,
     cli_env,
-    command_argv,
-    contract_problems,
+    contract_suite,
     make_project,
-    read_command_params,
-    read_commands,
     registry,
     run_cli,
 )
 
-from specify_cli.cli._registry import Command
+from kitty_fs.testing import ContractSetup, Prepared, SetupRequest
 
 pytest_plugins = ["cli_fixtures"]
 
@@ -71,57 +67,47 @@ def _down(home: Path, saas: Saas, dead: str) -> dict[str, str]:
     return {**_synced(home, saas, dead), "SPEC_KITTY_SAAS_URL": dead}
 
 
-@dataclass(frozen=True)
-class Setup:
-    """One environment of the contract: the committed config and the sync settings.
+def _setup(
+    name: str, config: str | None, env: EnvFactory, *, all_succeed: bool = False
+) -> ContractSetup:
+    """A committed project with ``config`` and sync settings from ``env`` (fixtures: saas)."""
 
-    ``all_succeed``: every read command must exit 0 here (so the run really
-    exercised the command, not an early refusal).
-    """
+    def build(request: SetupRequest) -> Prepared:
+        repo = make_project(request.tmp_path / "repo", config=config)
+        saas, dead = request.fixture("saas"), request.fixture("dead_url")
+        return Prepared(repo, env(request.tmp_path / "state", saas, dead))
 
-    name: str
-    config: str | None
-    env: EnvFactory
-    all_succeed: bool = False
+    return ContractSetup(name, build, all_succeed=all_succeed)
 
 
 SETUPS = [
     # The upstream bug's exact conditions: sync on, identity missing build_id, and the
-    # server offering bind-002 for the committed bind-001.
-    Setup("synced-legacy-upgrade", LEGACY_CONFIG, _synced, all_succeed=True),
-    Setup("sync-disabled", LEGACY_CONFIG, _disabled),
-    Setup("unauthenticated", LEGACY_CONFIG, _no_token),
-    Setup("token-rejected", LEGACY_CONFIG, _bad_token),
-    Setup("server-down", LEGACY_CONFIG, _down),
-    Setup("no-project-uuid", NO_UUID_CONFIG, _synced),
-    Setup("no-config", None, _synced),
+    # server offering bind-002 for the committed bind-001. Every command must exit 0 there.
+    _setup("synced-legacy-upgrade", LEGACY_CONFIG, _synced, all_succeed=True),
+    _setup("sync-disabled", LEGACY_CONFIG, _disabled),
+    _setup("unauthenticated", LEGACY_CONFIG, _no_token),
+    _setup("token-rejected", LEGACY_CONFIG, _bad_token),
+    _setup("server-down", LEGACY_CONFIG, _down),
+    _setup("no-project-uuid", NO_UUID_CONFIG, _synced),
+    _setup("no-config", None, _synced),
 ]
 
+SUITE = contract_suite(SETUPS)
 
-@pytest.mark.parametrize("setup", SETUPS, ids=lambda s: s.name)
-@pytest.mark.parametrize("command", read_command_params())  # from the registry
-def test_read_command_leaves_the_worktree_untouched(
-    command: Command[...], setup: Setup, tmp_path: Path, saas: Saas, dead_url: str
-) -> None:
-    repo = make_project(tmp_path / "repo", config=setup.config)
-    env = setup.env(tmp_path / "state", saas, dead_url)
-    before = TreeState.take(repo)
-    run = run_cli(command_argv(command), cwd=repo, env=env)
-    after = TreeState.take(repo)
-    problems = contract_problems(run, before, after)
-    assert problems == [], "\n".join([*problems, run.describe()])
-    if setup.all_succeed:
-        assert run.returncode == 0, run.describe()
+# One test per (read or scoped-write command, setup), straight from the registry.
+test_command_keeps_its_contract = SUITE.pytest_test()
 
 
-def test_the_contract_covers_every_read_command_and_only_those() -> None:
-    """The parametrization is the registry's read commands, each in every setup."""
-    names = {c.name for c in read_commands()}
-    assert names == {n for n, c in registry().items() if c.capability == "read"}
-    assert {"sync status", "tracker status", "events emit", "dashboard tick"} <= names
-    marks = test_read_command_leaves_the_worktree_untouched.pytestmark
-    [by_command] = [m for m in marks if m.name == "parametrize" and m.args[0] == "command"]
-    assert [p.values[0].name for p in by_command.args[1]] == sorted(names)
+def test_the_contract_covers_every_read_and_scoped_command_and_only_those() -> None:
+    """The parametrization is the registry's read and scoped-write commands, each in every setup."""
+    commands = registry()
+    names = {c.name for c in commands.of_capability("read", "scoped-write")}
+    assert names == {c.name for c in commands if c.capability != "write"}
+    assert {"sync status", "tracker status", "events emit", "agent status emit"} <= names
+    marks = test_command_keeps_its_contract.pytestmark  # type: ignore[attr-defined]
+    [parametrize] = [m for m in marks if m.name == "parametrize"]
+    covered = {(p.values[0].command.name, p.values[0].setup.name) for p in parametrize.args[1]}
+    assert covered == {(n, s.name) for n in names for s in SETUPS}
 
 
 def test_no_project_uuid_says_to_run_init(tmp_path: Path, saas: Saas, dead_url: str) -> None:

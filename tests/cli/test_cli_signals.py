@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -38,3 +39,40 @@ def test_the_dashboard_daemon_stops_on_a_signal_with_its_exit_code(
     assert daemon.returncode == exit_code, err
     assert f"error [{code}]" in err and "Traceback" not in err
     assert before.changes_since(TreeState.take(repo)) == []
+
+
+START_UP_DELAYS = [0.02 * n for n in range(1, 16)]  # across imports and building the app
+
+
+@pytest.mark.parametrize("delay", START_UP_DELAYS, ids=lambda d: f"{d * 1000:.0f}ms")
+def test_ctrl_c_during_start_up_is_one_line_not_a_traceback(tmp_path: Path, delay: float) -> None:
+    """SIGINT while the CLI is still importing or building its app: exit 130, no traceback.
+
+    Very early (before Python installs its handler) the process simply dies of the
+    signal (-2): also no traceback. A delay past start-up lets the command finish.
+    """
+    repo = make_project(tmp_path / "repo")
+    proc = subprocess.Popen(
+        [spec_kitty_executable(), "capabilities"],
+        cwd=repo,
+        env=cli_env(tmp_path / "state"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    frames = re.findall(r'File "([^"]+)"', err)
+    if "Fatal Python error: init_import_site" in err or frames == [spec_kitty_executable()]:
+        # Still inside the interpreter's own start-up (site), or its import of the package
+        # named by the console script, before any line of ours runs: nothing here can
+        # change what Python prints then.
+        return
+    assert "Traceback" not in err, err
+    assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
+    if proc.returncode == 130:
+        assert "interrupted" in err

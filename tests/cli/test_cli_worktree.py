@@ -22,7 +22,7 @@ from cli_support import (
     run_cli,
 )
 
-from specify_cli.cli._registry import Command
+from kitty_fs.commands import Command
 
 pytest_plugins = ["cli_fixtures"]
 

@@ -153,14 +153,10 @@ BACKGROUND_READS: Final = ("lifecycle fanout", "dashboard tick", "dashboard run"
 
 def _read_calls() -> list[tuple[str, tuple[str, ...]]]:
     """Every read command of the registry with the arguments to run it with (sorted)."""
-    from specify_cli.cli._app import build_app
-    from specify_cli.cli._registry import REGISTRY
+    from specify_cli.cli._app import build_registry
 
-    build_app()
     calls = []
-    for command in sorted(REGISTRY.values(), key=lambda c: c.name):
-        if command.capability != "read":
-            continue
+    for command in build_registry().of_capability("read"):
         for extra in READ_ARGV.get(command.name, (command.contract_argv,)):
             calls.append((command.name, (*command.name.split(), *extra, "--json")))
     return calls

@@ -777,14 +777,15 @@ PLAIN_CASES: list[Case] = [
         "plain_pkg.commands",
         """
         from kitty_fs import WriteContext
-        from specify_cli.cli._dispatch import Invocation
-        from specify_cli.cli._registry import read_command
+        from kitty_fs.commands import CommandRegistry, Invocation
 
-        @read_command("sneaky", "a read command that wants to write")  # E: Argument 1 has incompatible type "Callable[[WriteContext, Invocation], int]"; expected "Callable[[ReadContext, Invocation], int | None]"  [arg-type]  # N: This is likely because "sneaky" has named arguments: "repo", "inv". Consider marking them positional-only
+        commands = CommandRegistry()
+
+        @commands.read("sneaky", "a read command that wants to write")  # E: Argument 1 has incompatible type "Callable[[WriteContext, Invocation], int]"; expected "Callable[[ReadContext, Invocation], int | None]"  [arg-type]  # N: This is likely because "sneaky" has named arguments: "repo", "inv". Consider marking them positional-only
         def sneaky(repo: WriteContext, inv: Invocation) -> int:
             return 0
 
-        @read_command("sneaky-positional", "the same, positional-only")  # E: Argument 1 has incompatible type "Callable[[WriteContext, Invocation], int]"; expected "Callable[[ReadContext, Invocation], int | None]"  [arg-type]
+        @commands.read("sneaky-positional", "the same, positional-only")  # E: Argument 1 has incompatible type "Callable[[WriteContext, Invocation], int]"; expected "Callable[[ReadContext, Invocation], int | None]"  [arg-type]
         def sneaky_positional(repo: WriteContext, inv: Invocation, /) -> int:
             return 0
         """,
@@ -794,20 +795,73 @@ PLAIN_CASES: list[Case] = [
         "plain_pkg.write_commands",
         """
         from kitty_fs import ReadContext, WriteContext
-        from specify_cli.cli._dispatch import Invocation
-        from specify_cli.cli._registry import read_command, write_command
+        from kitty_fs.commands import CommandRegistry, Invocation
 
-        @write_command("apply", "persists through its WriteContext")
+        commands = CommandRegistry()
+
+        @commands.write("apply", "persists through its WriteContext")
         def apply(repo: WriteContext, inv: Invocation) -> int:
             return 0
 
-        @write_command("check", "a write command whose body only reads is still well typed")
+        @commands.write("check", "a write command whose body only reads is still well typed")
         def check(repo: ReadContext, inv: Invocation) -> int:
             return 0
 
-        @read_command("status", "a read command")
+        @commands.read("status", "a read command")
         def status(repo: ReadContext, inv: Invocation) -> None:
             pass
+        """,
+    ),
+    _case(
+        "scoped_write_body_cannot_persist_the_config",
+        "plain_pkg.scoped",
+        """
+        from kitty_fs import ScopedWriteContext, WriteContext, save_config
+        from kitty_fs.commands import CommandRegistry, Invocation
+
+        commands = CommandRegistry()
+
+        def persist_binding(ctx: WriteContext) -> None:
+            save_config(ctx, "tracker", {"binding_ref": "b2"}, rel=".kittify/config.yaml")
+
+        @commands.scoped_write("status emit", "appends a status line", writes=["kitty-specs/{mission}/status.events.jsonl"])
+        def emit(repo: ScopedWriteContext, inv: Invocation, mission: str) -> int:
+            repo.append_text(f"kitty-specs/{mission}/status.events.jsonl", "{}\\n")
+            save_config(repo, "project", {"build_id": "b"}, rel=".kittify/config.yaml")  # E: Argument 1 to "save_config" has incompatible type "ScopedWriteContext"; expected "WriteContext"  [arg-type]
+            persist_binding(repo)  # E: Argument 1 to "persist_binding" has incompatible type "ScopedWriteContext"; expected "WriteContext"  [arg-type]
+            full: WriteContext = repo  # E: Incompatible types in assignment (expression has type "ScopedWriteContext", variable has type "WriteContext")  [assignment]
+            return 0
+
+        @commands.scoped_write("greedy", "asks for the whole root", writes=["kitty-specs"])  # E: Argument 1 has incompatible type "Callable[[WriteContext, Invocation], int]"; expected "Callable[[ScopedWriteContext, Invocation], int | None]"  [arg-type]  # N: This is likely because "greedy" has named arguments: "repo", "inv". Consider marking them positional-only
+        def greedy(repo: WriteContext, inv: Invocation) -> int:
+            return 0
+        """,
+    ),
+    _case(
+        "scoped_write_accepted_forms",
+        "plain_pkg.scoped_ok",
+        """
+        from kitty_fs import ReadContext, ScopedWriteContext, WriteContext, load_config
+        from kitty_fs.commands import CommandRegistry, Invocation
+
+        commands = CommandRegistry()
+
+        def summarize(ctx: ReadContext) -> int:
+            return len(load_config(ctx, ".kittify/config.yaml").section("project") or {})
+
+        @commands.scoped_write("record", "writes its mission", writes=["kitty-specs/{mission}"])
+        def record(repo: ScopedWriteContext, inv: Invocation, mission: str) -> int:
+            repo.write_text(f"kitty-specs/{mission}/analysis.md", "# analysis\\n")
+            narrower: ScopedWriteContext = repo.scoped([f"kitty-specs/{mission}/notes"])
+            narrower.mkdir(f"kitty-specs/{mission}/notes")
+            return summarize(repo) + summarize(repo.read_only())
+
+        @commands.scoped_write("peek", "a scoped writer whose body only reads", writes=["out"])
+        def peek(repo: ReadContext, inv: Invocation) -> int:
+            return summarize(repo)
+
+        def attenuate(full: WriteContext) -> ScopedWriteContext:
+            return full.scoped(["kitty-specs/001-a"])
         """,
     ),
     _case(

@@ -1,22 +1,38 @@
-"""Assembles the typer application from the command modules."""
+"""The ``spec-kitty`` app: its policy, its commands, and the typer front end built from them.
+
+Everything generic (minting, enforcement, exit codes, ``--json``, signals) is
+``kitty_fs.commands``; what is spec-kitty's is here: the program name, where a
+project's root is (``.kittify/`` or ``.git``), the state directory side channel
+(``$SPEC_KITTY_HOME``), how domain errors become exit codes, and the commands.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import typer
+from kitty_fs.commands import (
+    AppPolicy,
+    CommandFailure,
+    CommandRegistry,
+    Dispatcher,
+    add_capabilities_command,
+)
+from specify_cli.cli._exit import ExitCode
 
-from specify_cli.cli._dispatch import set_repo_option
+if TYPE_CHECKING:
+    import typer
 
-__all__ = ["build_app"]
+__all__ = ["HELP", "POLICY", "build_app", "build_dispatcher", "build_registry"]
 
-_HELP = """spec-kitty: spec-driven development, with a worktree that read commands never dirty.
+HELP = """spec-kitty: spec-driven development, with a worktree that read commands never dirty.
 
 Every command declares a capability. READ commands (sync, tracker status, events emit,
-dashboard, dossier, lifecycle...) run under a runtime guard and can never change your git
+dashboard, dossier, lifecycle...) run under enforcement and can never change your git
 worktree; they queue events in your state directory ($SPEC_KITTY_HOME, default ~/.spec-kitty).
-WRITE commands (init, tracker bind, tracker apply, record-analysis) are the only ones that
-persist to .kittify/config.yaml. `spec-kitty capabilities` lists them all.
+SCOPED WRITE commands (agent status emit, record-analysis) may change only their mission's
+files. WRITE commands (init, tracker bind, tracker apply) are the only ones that persist to
+.kittify/config.yaml. `spec-kitty capabilities` lists them all.
 
 Exit codes: 0 ok, 1 check failed, 2 usage, 3 not initialized, 4 invalid config,
 5 dirty worktree, 6 sync unavailable, 7 stale binding, 8 write violation (a bug),
@@ -25,9 +41,41 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 not initialized, 4 invalid config,
 """
 
 
-def build_app() -> typer.Typer:
+def _state_dir() -> Path:
+    from specify_cli.sync._settings import state_dir
+
+    return state_dir()
+
+
+def _map_error(exc: BaseException) -> CommandFailure | None:
+    from specify_cli.errors import SpecKittyError
+
+    if isinstance(exc, SpecKittyError):
+        return CommandFailure(
+            exc.message, ExitCode(exc.exit_code), exc.hint, code=exc.code, details=exc.details
+        )
+    return None
+
+
+POLICY = AppPolicy(
+    program="spec-kitty",
+    root_markers=(".kittify", ".git"),
+    project_kind="git repository or spec-kitty project",
+    not_found_hint="cd into your repository (or pass --repo DIR), then run `spec-kitty init` "
+    "if needed",
+    state_dir=_state_dir,
+    side_channel_hint="point SPEC_KITTY_HOME at a directory outside every repository "
+    "(default ~/.spec-kitty)",
+    map_error=_map_error,
+    exit_codes=ExitCode,
+    debug_env="SPEC_KITTY_DEBUG",
+)
+
+
+def build_registry(*extra: CommandRegistry) -> CommandRegistry:
+    """Every spec-kitty command (plus ``extra`` registries, e.g. a test's plugin commands)."""
     from specify_cli.cli.commands import (
-        capabilities,
+        agent,
         dashboard,
         dossier,
         events,
@@ -38,26 +86,21 @@ def build_app() -> typer.Typer:
         tracker,
     )
 
-    app = typer.Typer(
-        help=_HELP,
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,
-    )
+    registry = CommandRegistry()
+    for module in (init, sync, tracker, events, dashboard, dossier, lifecycle, agent):
+        registry.include(module.commands)
+    registry.include(record_analysis.commands)
+    for more in extra:
+        registry.include(more)
+    add_capabilities_command(registry, POLICY.exit_code_table())
+    return registry
 
-    @app.callback()
-    def _root(
-        repo: Path | None = typer.Option(
-            None,
-            "--repo",
-            help="Project directory to act on (default: the current directory; "
-            "the root is found by walking up to .kittify/ or .git).",
-        ),
-    ) -> None:
-        set_repo_option(repo)
 
-    modules = (init, sync, tracker, events, dashboard, dossier, lifecycle, record_analysis)
-    for module in (*modules, capabilities):
-        module.register(app)
-    return app
+def build_dispatcher(*extra: CommandRegistry) -> Dispatcher:
+    return Dispatcher(build_registry(*extra), POLICY)
+
+
+def build_app(*extra: CommandRegistry) -> typer.Typer:
+    from kitty_fs.commands import typer_app
+
+    return typer_app(build_dispatcher(*extra), help=HELP)

@@ -1,19 +1,26 @@
-"""Exit codes of ``spec-kitty``, one per kind of outcome, so scripts can branch on them.
+"""Exit codes of ``spec-kitty``: kitty_fs's base codes plus spec-kitty's own, in one enum.
+
+Everything in ``specify_cli`` reads this enum; ``AppPolicy`` checks at start-up
+that every value shared with ``kitty_fs.commands.ExitCode`` has the same name,
+and a test checks the README's table against it.
 
 ====  ================  ==============================================================
 code  name              meaning
 ====  ================  ==============================================================
 0     OK                the command did what was asked
-1     CHECK_FAILED      a ``--check`` found something to report (events waiting)
+1     CHECK_FAILED      ``sync status --check``: events wait, or sync cannot run
 2     USAGE             bad command line (unknown option, malformed ``--payload``...)
 3     NOT_INITIALIZED   no project here, or no ``project.uuid``: run ``spec-kitty init``
 4     INVALID_CONFIG    ``.kittify/config.yaml`` unusable (parse error, wrong type...)
 5     DIRTY_WORKTREE    ``record-analysis`` refused: uncommitted changes
 6     SYNC_UNAVAILABLE  sync disabled, unauthenticated, server down/slow/garbage
 7     STALE_BINDING     the tracker binding is stale on the server: rebind
-8     WRITE_VIOLATION   the runtime guard stopped a write on a read path (a bug)
+8     WRITE_VIOLATION   the guard stopped a write the command may not make (a bug)
 9     FILESYSTEM        the filesystem refused (read-only, permission, not a dir)
 70    INTERNAL          unexpected error; ``SPEC_KITTY_DEBUG=1`` prints the traceback
+130   INTERRUPTED       interrupted (Ctrl-C)
+141   PIPE_CLOSED       the reader of stdout went away: stopped quietly
+143   TERMINATED        SIGTERM (e.g. a service manager stopping ``dashboard run``)
 ====  ================  ==============================================================
 """
 
@@ -36,3 +43,6 @@ class ExitCode(enum.IntEnum):
     WRITE_VIOLATION = 8
     FILESYSTEM = 9
     INTERNAL = 70
+    INTERRUPTED = 130
+    PIPE_CLOSED = 141
+    TERMINATED = 143

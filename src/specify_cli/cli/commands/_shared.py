@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from kitty_fs import ReadContext
-from specify_cli.cli._dispatch import Invocation
+from kitty_fs.commands import Invocation
 
 if TYPE_CHECKING:
     from specify_cli.identity import ProjectIdentity

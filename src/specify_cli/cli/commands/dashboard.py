@@ -15,13 +15,14 @@ import time
 import typer
 
 from kitty_fs import ReadContext
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command
+from kitty_fs.commands import CommandRegistry, Invocation
 from specify_cli.cli.commands._missions import scan_missions
 from specify_cli.cli.commands._shared import identity_or_hint, publish, settings, tracker_summary
 
-__all__ = ["register", "tick"]
+__all__ = ["commands", "tick"]
+
+commands = CommandRegistry()
+commands.group("dashboard", "The dashboard daemon (READ).")
 
 
 def tick(repo: ReadContext, inv: Invocation, number: int = 1) -> dict[str, object]:
@@ -59,19 +60,30 @@ def _line(snapshot: dict[str, object]) -> str:
     )
 
 
-@read_command("dashboard tick", "Run one dashboard daemon tick (heartbeat, snapshot, push).")
-def _tick(repo: ReadContext, inv: Invocation) -> int:
+@commands.read("dashboard tick", "Run one dashboard daemon tick (heartbeat, snapshot, push).")
+def tick_command(repo: ReadContext, inv: Invocation) -> int:
+    """One daemon tick: read the project, queue a heartbeat, push if sync can run."""
     snapshot = tick(repo, inv)
     inv.output.result(snapshot, [_line(snapshot)])
     return 0
 
 
-@read_command(
+@commands.read(
     "dashboard run",
     "Run the dashboard daemon: a tick every --interval seconds.",
     contract_argv=("--ticks", "2", "--interval", "0"),
 )
-def _run(repo: ReadContext, inv: Invocation, interval: float, ticks: int) -> int:
+def run(
+    repo: ReadContext,
+    inv: Invocation,
+    interval: float = typer.Option(30.0, "--interval", min=0, help="Seconds between ticks."),
+    ticks: int = typer.Option(0, "--ticks", min=0, help="Stop after N ticks (0: forever)."),
+) -> int:
+    """Tick forever (or --ticks N times); with --json, one JSON object per tick.
+
+    Stop it with Ctrl-C (exit 130). A config that fails to parse skips a tick
+    with a note instead of stopping the daemon.
+    """
     from kitty_fs import ConfigError
     from specify_cli.errors import SpecKittyError
 
@@ -88,26 +100,3 @@ def _run(repo: ReadContext, inv: Invocation, interval: float, ticks: int) -> int
         if ticks == 0 or number < ticks:
             time.sleep(interval)
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="The dashboard daemon (READ).", no_args_is_help=True)
-    app.add_typer(group, name="dashboard")
-
-    @group.command("tick")
-    def tick_cmd(as_json: bool = JSON_OPTION) -> None:
-        """One daemon tick: read the project, queue a heartbeat, push if sync can run."""
-        _tick.run(as_json)
-
-    @group.command("run")
-    def run_cmd(
-        interval: float = typer.Option(30.0, "--interval", min=0, help="Seconds between ticks."),
-        ticks: int = typer.Option(0, "--ticks", min=0, help="Stop after N ticks (0: forever)."),
-        as_json: bool = JSON_OPTION,
-    ) -> None:
-        """Tick forever (or --ticks N times); with --json, one JSON object per tick.
-
-        Stop it with Ctrl-C (exit 130). A config that fails to parse skips a tick
-        with a note instead of stopping the daemon.
-        """
-        _run.run(as_json, interval, ticks)

@@ -15,13 +15,13 @@ from typing import Final
 import typer
 
 from kitty_fs import ReadContext
-from specify_cli.cli._dispatch import Invocation
+from kitty_fs.commands import CommandFailure, CommandRegistry, Invocation
 from specify_cli.cli._exit import ExitCode
-from specify_cli.cli._failure import CommandFailure
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command
 
-__all__ = ["MAX_PAYLOAD_BYTES", "register"]
+__all__ = ["MAX_PAYLOAD_BYTES", "commands", "parse_payload", "read_payload_argument"]
+
+commands = CommandRegistry()
+commands.group("events", "Status events (READ: queued in the outbox).")
 
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -108,20 +108,42 @@ def parse_payload(raw: str) -> dict[str, object]:
     return value
 
 
-@read_command(
-    "events emit",
-    "Queue one status event for the SaaS (never writes the worktree).",
-    contract_argv=("mission.started",),
+PAYLOAD_OPTION = typer.Option(
+    "{}",
+    "--payload",
+    help="The event's data as a JSON object (at most 256 KiB): inline, "
+    "@FILE to read it from a file, or - for standard input.",
 )
-def _emit(repo: ReadContext, inv: Invocation, event_type: str, payload: str) -> int:
-    from specify_cli.cli.commands._shared import open_outbox
-    from specify_cli.sync import EventEmitter
 
+
+def check_event_type(event_type: str) -> None:
     if not _EVENT_TYPE.match(event_type):
         raise _usage(
             f"invalid event type {event_type!r}",
             "use dotted lower-case names, e.g. mission.started or wp.status_changed",
         )
+
+
+@commands.read(
+    "events emit",
+    "Queue one status event for the SaaS (never writes the worktree).",
+    contract_argv=("mission.started",),
+)
+def emit(
+    repo: ReadContext,
+    inv: Invocation,
+    event_type: str = typer.Argument(..., metavar="TYPE", help="e.g. mission.started"),
+    payload: str = PAYLOAD_OPTION,
+) -> int:
+    """Queue a status event with the project's identity; `sync push` delivers it.
+
+    Works offline and with sync disabled. Without a project identity it queues
+    nothing and says to run `spec-kitty init` (exit 0).
+    """
+    from specify_cli.cli.commands._shared import open_outbox
+    from specify_cli.sync import EventEmitter
+
+    check_event_type(event_type)
     data = parse_payload(read_payload_argument(payload))
     with open_outbox(inv) as outbox:
         result = EventEmitter(repo, outbox).emit(event_type, data)
@@ -142,26 +164,3 @@ def _emit(repo: ReadContext, inv: Invocation, event_type: str, payload: str) -> 
         ],
     )
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Status events (READ: queued in the outbox).", no_args_is_help=True)
-    app.add_typer(group, name="events")
-
-    @group.command("emit")
-    def emit(
-        event_type: str = typer.Argument(..., metavar="TYPE", help="e.g. mission.started"),
-        payload: str = typer.Option(
-            "{}",
-            "--payload",
-            help="The event's data as a JSON object (at most 256 KiB): inline, "
-            "@FILE to read it from a file, or - for standard input.",
-        ),
-        as_json: bool = JSON_OPTION,
-    ) -> None:
-        """Queue a status event with the project's identity; `sync push` delivers it.
-
-        Works offline and with sync disabled. Without a project identity it queues
-        nothing and says to run `spec-kitty init` (exit 0).
-        """
-        _emit.run(as_json, event_type, payload)

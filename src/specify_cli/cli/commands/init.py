@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import typer
-
 from kitty_fs import WriteContext
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import write_command
+from kitty_fs.commands import CommandRegistry, Invocation
 
-__all__ = ["register"]
+__all__ = ["commands"]
+
+commands = CommandRegistry()
 
 
-@write_command("init", "Create or complete the project identity in .kittify/config.yaml.")
-def _init(repo: WriteContext, inv: Invocation) -> int:
+@commands.write("init", "Create or complete the project identity in .kittify/config.yaml.")
+def init(repo: WriteContext, inv: Invocation) -> int:
+    """Create .kittify/config.yaml with a project identity (WRITE), or add missing fields.
+
+    Existing values, comments and other sections are kept; running it twice
+    changes nothing the second time.
+    """
     from specify_cli._paths import CONFIG_PATH
     from specify_cli.identity import NotInitialized, ensure_identity, resolve_identity
 
@@ -46,14 +49,3 @@ def _init(repo: WriteContext, inv: Invocation) -> int:
         ],
     )
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    @app.command("init")
-    def init(as_json: bool = JSON_OPTION) -> None:
-        """Create .kittify/config.yaml with a project identity (WRITE), or add missing fields.
-
-        Existing values, comments and other sections are kept; running it twice
-        changes nothing the second time.
-        """
-        _init.run(as_json)

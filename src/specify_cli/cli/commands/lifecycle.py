@@ -6,20 +6,20 @@ persisted a new ``binding_ref`` as a side effect; here it is only reported.
 
 from __future__ import annotations
 
-import typer
-
 from kitty_fs import ReadContext
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command
+from kitty_fs.commands import CommandRegistry, Invocation
 from specify_cli.cli.commands._missions import scan_missions
 from specify_cli.cli.commands._shared import publish, settings, tracker_summary
 
-__all__ = ["register"]
+__all__ = ["commands"]
+
+commands = CommandRegistry()
+commands.group("lifecycle", "Mission lifecycle (READ).")
 
 
-@read_command("lifecycle fanout", "Publish every mission's lifecycle stage (and binding check).")
-def _fanout(repo: ReadContext, inv: Invocation) -> int:
+@commands.read("lifecycle fanout", "Publish every mission's lifecycle stage (and binding check).")
+def fanout(repo: ReadContext, inv: Invocation) -> int:
+    """Queue one lifecycle event per mission and push them if sync can run."""
     missions = scan_missions(repo)
     sync = settings(inv)
     tracker = tracker_summary(repo, sync)
@@ -35,13 +35,3 @@ def _fanout(repo: ReadContext, inv: Invocation) -> int:
         {"missions": [m.as_payload() for m in missions], "tracker": tracker, **report}, lines
     )
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Mission lifecycle (READ).", no_args_is_help=True)
-    app.add_typer(group, name="lifecycle")
-
-    @group.command("fanout")
-    def fanout(as_json: bool = JSON_OPTION) -> None:
-        """Queue one lifecycle event per mission and push them if sync can run."""
-        _fanout.run(as_json)

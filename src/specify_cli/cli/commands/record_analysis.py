@@ -9,20 +9,22 @@ itself rewrites while a mission runs, so their changes are not "real dirt".
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import subprocess
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
 import typer
 
-from kitty_fs import WriteContext
-from specify_cli.cli._dispatch import Invocation
+from kitty_fs import ReadContext, ScopedWriteContext
+from kitty_fs.commands import CommandFailure, CommandRegistry, Invocation
 from specify_cli.cli._exit import ExitCode
-from specify_cli.cli._failure import CommandFailure
-from specify_cli.cli._registry import write_command
 
-__all__ = ["DIRTY_ALLOWLIST", "dirty_paths", "register"]
+__all__ = ["DIRTY_ALLOWLIST", "commands", "dirty_paths"]
+
+commands = CommandRegistry()
 
 # Fixed on purpose: widening it would hide exactly the dirt this gate exists to catch.
 DIRTY_ALLOWLIST: Final = (
@@ -32,15 +34,30 @@ DIRTY_ALLOWLIST: Final = (
 _MISSION = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-def _git(repo: WriteContext, *args: str) -> str:
+def _git_hint(stderr: str) -> str:
+    if "dubious ownership" in stderr:
+        return (
+            "git refuses to work in a repository owned by another user: if you trust it, "
+            "run the `git config --global --add safe.directory ...` command git suggests"
+        )
+    if "unknown revision" in stderr or "ambiguous argument 'HEAD'" in stderr:
+        return "record-analysis needs a git repository with at least one commit"
+    if "not a git repository" in stderr:
+        return "record-analysis needs a git repository: run it in a clone"
+    return "fix what git reports above, then rerun record-analysis"
+
+
+def _git(repo: ReadContext, *args: str) -> str:
+    # Optional locks off: `git status` would otherwise refresh and rewrite .git/index.
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     done = subprocess.run(
-        ["git", *args], cwd=repo.root, capture_output=True, text=True, check=False
+        ["git", *args], cwd=repo.root, env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise CommandFailure(
             f"git {' '.join(args)} failed in {repo.root}: {done.stderr.strip()}",
             ExitCode.NOT_INITIALIZED,
-            "record-analysis needs a git repository with at least one commit",
+            _git_hint(done.stderr),
         )
     return done.stdout
 
@@ -58,31 +75,56 @@ def _allowlisted(path: str) -> bool:
     )
 
 
-def dirty_paths(repo: WriteContext) -> list[str]:
-    """Paths with uncommitted changes (untracked included), minus the fixed allowlist."""
+def dirty_paths(repo: ReadContext) -> list[str]:
+    """Paths with uncommitted changes (untracked included), minus the fixed allowlist.
+
+    git reports paths relative to the top of the worktree; the allowlist is
+    relative to the project, which may sit below it (a monorepo's
+    ``services/api``). Paths inside the project are shown relative to it,
+    others as git names them (they are dirt all the same).
+    """
+    from kitty_fs.testing import parse_porcelain
+
+    prefix = _git(repo, "rev-parse", "--show-prefix").strip()
     porcelain = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all")
     paths: list[str] = []
-    entries = iter(porcelain.split("\0"))
-    for entry in entries:
-        if not entry:
-            continue
-        status, path = entry[:2], entry[3:]
-        changed = [path]
-        source = next(entries, None) if "R" in status or "C" in status else None
-        if source and "R" in status:
-            changed.append(source)  # a rename also removes its source: both are dirt
-        paths.extend(p for p in changed if not _allowlisted(p))
+    for path in parse_porcelain(porcelain.encode("utf-8", "surrogateescape")).paths():
+        rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
+        inside = not prefix or path.startswith(prefix)
+        if not (inside and _allowlisted(rel)):
+            paths.append(rel if inside else f"(outside the project) {path}")
     return paths
 
 
-@write_command("record-analysis", "Record a mission analysis; refuses a dirty worktree.")
-def _record_analysis(repo: WriteContext, inv: Invocation, mission: str, summary: str) -> int:
-    if not _MISSION.match(mission):
+def _check_mission(arguments: Mapping[str, object]) -> None:
+    mission = arguments.get("mission")
+    if not isinstance(mission, str) or not _MISSION.match(mission):
         raise CommandFailure(
             f"invalid mission name {mission!r}",
             ExitCode.USAGE,
             "use lower-case letters, digits and dashes, e.g. --mission 042-login-flow",
         )
+
+
+@commands.scoped_write(
+    "record-analysis",
+    "Record a mission analysis; refuses a dirty worktree.",
+    writes=("kitty-specs/{mission}",),
+    contract_argv=("--mission", "001-login-flow", "--summary", "contract"),
+    check=_check_mission,
+)
+def record_analysis(
+    repo: ScopedWriteContext,
+    inv: Invocation,
+    mission: str = typer.Option(..., "--mission", help="Mission slug, e.g. 042-login-flow."),
+    summary: str = typer.Option("", "--summary", help="Text of the analysis to record."),
+) -> int:
+    """Record an analysis in kitty-specs/MISSION/analysis.md (SCOPED WRITE: that mission only).
+
+    Refuses with DIRTY_WORKTREE (exit 5) when the worktree has uncommitted
+    changes outside the fixed allowlist (kitty-specs/*/meta.json,
+    .kittify/encoding-provenance/*). .kittify/config.yaml is never allowlisted.
+    """
     dirty = dirty_paths(repo)
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
@@ -104,19 +146,3 @@ def _record_analysis(repo: WriteContext, inv: Invocation, mission: str, summary:
         [f"recorded analysis of {mission} in {target} (commit {head[:12]})"],
     )
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    @app.command("record-analysis")
-    def record_analysis(
-        mission: str = typer.Option(..., "--mission", help="Mission slug, e.g. 042-login-flow."),
-        summary: str = typer.Option("", "--summary", help="Text of the analysis to record."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    ) -> None:
-        """Record an analysis in kitty-specs/MISSION/analysis.md (WRITE).
-
-        Refuses with DIRTY_WORKTREE (exit 5) when the worktree has uncommitted
-        changes outside the fixed allowlist (kitty-specs/*/meta.json,
-        .kittify/encoding-provenance/*). .kittify/config.yaml is never allowlisted.
-        """
-        _record_analysis.run(as_json, mission, summary)

@@ -9,24 +9,35 @@ from __future__ import annotations
 import typer
 
 from kitty_fs import ReadContext
-from specify_cli.cli._dispatch import Invocation
+from kitty_fs.commands import CommandFailure, CommandRegistry, Invocation
 from specify_cli.cli._exit import ExitCode
-from specify_cli.cli._failure import CommandFailure
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command
 from specify_cli.cli.commands._shared import identity_or_hint, open_outbox, settings
 
-__all__ = ["register"]
+__all__ = ["commands"]
+
+commands = CommandRegistry()
+commands.group(
+    "sync",
+    "Move status events between the local outbox and the SaaS (READ commands: "
+    "they never change the worktree; events live in $SPEC_KITTY_HOME/outbox).",
+)
 
 
-@read_command("sync status", "Show sync settings and queued events; --check exits 1 if unsynced.")
-def _status(repo: ReadContext, inv: Invocation, check: bool) -> int:
-    from specify_cli.sync import status
+@commands.read("sync status", "Show sync settings and queued events; --check exits 1 if unsynced.")
+def status(
+    repo: ReadContext,
+    inv: Invocation,
+    check: bool = typer.Option(
+        False, "--check", help="Exit 1 when events wait to be delivered or sync cannot run."
+    ),
+) -> int:
+    """Show whether sync can run and how many events are queued (no network)."""
+    from specify_cli.sync import status as sync_status
 
     identity = identity_or_hint(repo, inv)
     project = None if identity is None else str(identity.project_uuid)
     with open_outbox(inv) as outbox:
-        state = status(outbox, settings(inv), project)
+        state = sync_status(outbox, settings(inv), project)
     mine = state.queued_for_project
     lines = [
         f"sync:      {'enabled' if state.enabled else 'disabled'}"
@@ -62,14 +73,19 @@ def _status(repo: ReadContext, inv: Invocation, check: bool) -> int:
     return int(ExitCode.CHECK_FAILED) if check and unsynced else 0
 
 
-@read_command("sync push", "Deliver queued events to the SaaS (exactly once); progress on a tty.")
-def _push(repo: ReadContext, inv: Invocation) -> int:
-    from specify_cli.sync import push
+@commands.read("sync push", "Deliver queued events to the SaaS (exactly once); progress on a tty.")
+def push(repo: ReadContext, inv: Invocation) -> int:
+    """Deliver every queued event; the server dedups, so a retry never doubles one.
+
+    Fails with exit 6 when sync is disabled, unauthenticated or the server is
+    down; whatever was not acknowledged stays queued for the next push.
+    """
+    from specify_cli.sync import push as sync_push
 
     sync = settings(inv).require()
     with open_outbox(inv) as outbox:
         total = outbox.count()
-        result = push(outbox, sync, progress=inv.output.progress(total, "pushing"))
+        result = sync_push(outbox, sync, progress=inv.output.progress(total, "pushing"))
     inv.output.result(
         {
             "accepted": result.accepted,
@@ -99,14 +115,15 @@ def _project(repo: ReadContext, inv: Invocation) -> str:
     return str(identity.project_uuid)
 
 
-@read_command("sync pull", "Fetch this project's events from the SaaS into the local inbox.")
-def _pull(repo: ReadContext, inv: Invocation) -> int:
-    from specify_cli.sync import pull
+@commands.read("sync pull", "Fetch this project's events from the SaaS into the local inbox.")
+def pull(repo: ReadContext, inv: Invocation) -> int:
+    """Fetch this project's events from the SaaS (resumes from the last cursor)."""
+    from specify_cli.sync import pull as sync_pull
 
     sync = settings(inv).require()
     project = _project(repo, inv)
     with open_outbox(inv) as outbox:
-        result = pull(outbox, sync, project)
+        result = sync_pull(outbox, sync, project)
     inv.output.result(
         {"received": result.received, "new": result.new, "cursor": result.cursor},
         [f"pulled {result.received} event(s), {result.new} new"],
@@ -114,15 +131,16 @@ def _pull(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("sync run", "Push queued events, then pull, over one connection.")
-def _run(repo: ReadContext, inv: Invocation) -> int:
-    from specify_cli.sync import run
+@commands.read("sync run", "Push queued events, then pull, over one connection.")
+def run(repo: ReadContext, inv: Invocation) -> int:
+    """Push, then pull, in one go."""
+    from specify_cli.sync import run as sync_run
 
     sync = settings(inv).require()
     project = _project(repo, inv)
     with open_outbox(inv) as outbox:
         total = outbox.count(project)
-        result = run(outbox, sync, project, progress=inv.output.progress(total, "pushing"))
+        result = sync_run(outbox, sync, project, progress=inv.output.progress(total, "pushing"))
     pushed, pulled = result.push, result.pull
     inv.output.result(
         {
@@ -142,39 +160,44 @@ def _run(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        help="Move status events between the local outbox and the SaaS (READ commands: "
-        "they never change the worktree; events live in $SPEC_KITTY_HOME/outbox).",
-        no_args_is_help=True,
+# The endpoints the sync client talks to (specify_cli.sync._client), relative to the server.
+_ROUTES = {
+    "events": "/api/v1/events/batch",
+    "pull": "/api/v1/events",
+    "tracker": "/api/v1/tracker/",
+    "health": "/api/v1/health",
+}
+
+
+@commands.read("sync routes", "Show where this checkout sends its data, and as which identity.")
+def routes(repo: ReadContext, inv: Invocation) -> int:
+    """Show the server routes and the identity events are sent as (no network).
+
+    The identity is resolved read-only: a legacy config missing build_id gets the
+    derived one, in memory, and the config is never written (upstream 3.2.3
+    persisted it here).
+    """
+    sync = settings(inv)
+    identity = identity_or_hint(repo, inv)
+    base = (sync.server_url or "").rstrip("/")
+    table = {name: (base + path if base else None) for name, path in _ROUTES.items()}
+    who: dict[str, object] = (
+        {"project_uuid": None}
+        if identity is None
+        else {
+            "project_uuid": str(identity.project_uuid),
+            "project_slug": identity.project_slug,
+            "node_id": identity.node_id,
+            "build_id": identity.build_id,
+        }
     )
-    app.add_typer(group, name="sync")
-
-    @group.command("status")
-    def status(
-        check: bool = typer.Option(
-            False, "--check", help="Exit 1 when events wait to be delivered or sync cannot run."
-        ),
-        as_json: bool = JSON_OPTION,
-    ) -> None:
-        """Show whether sync can run and how many events are queued (no network)."""
-        _status.run(as_json, check)
-
-    @group.command("push")
-    def push(as_json: bool = JSON_OPTION) -> None:
-        """Deliver every queued event; the server dedups, so a retry never doubles one.
-
-        Fails with exit 6 when sync is disabled, unauthenticated or the server is
-        down; whatever was not acknowledged stays queued for the next push.
-        """
-        _push.run(as_json)
-
-    @group.command("pull")
-    def pull(as_json: bool = JSON_OPTION) -> None:
-        """Fetch this project's events from the SaaS (resumes from the last cursor)."""
-        _pull.run(as_json)
-
-    @group.command("run")
-    def run(as_json: bool = JSON_OPTION) -> None:
-        """Push, then pull, in one go."""
-        _run.run(as_json)
+    lines = [
+        f"sync:      {'enabled' if sync.enabled else 'disabled'} (settings from {sync.source})",
+        *(f"{name + ':':<10} {url or '- (no server configured)'}" for name, url in table.items()),
+        f"identity:  {who.get('project_slug', '-')} {who['project_uuid'] or '(not initialized)'}"
+        + (f" build {who['build_id']}" if identity is not None else ""),
+    ]
+    inv.output.result(
+        {"enabled": sync.enabled, "server_url": sync.server_url, "routes": table, **who}, lines
+    )
+    return 0

@@ -13,15 +13,21 @@ from typing import TYPE_CHECKING
 import typer
 
 from kitty_fs import ReadContext, WriteContext
-from specify_cli.cli._dispatch import Invocation
-from specify_cli.cli._options import JSON_OPTION
-from specify_cli.cli._registry import read_command, write_command
+from kitty_fs.commands import CommandRegistry, Invocation
 from specify_cli.cli.commands._shared import settings
 
 if TYPE_CHECKING:
     from specify_cli.tracker import TrackerReadResult, TrackerService
 
-__all__ = ["register"]
+__all__ = ["commands"]
+
+commands = CommandRegistry()
+commands.group(
+    "tracker",
+    "Tracker binding. READ: status, map list (report a pending binding upgrade, never "
+    "write). WRITE: bind, apply (persist the tracker: section).",
+)
+commands.group("tracker map", "Work-item mappings (READ).")
 
 
 def _service(inv: Invocation) -> TrackerService:
@@ -46,8 +52,12 @@ def _upgrade_lines(result: TrackerReadResult, inv: Invocation) -> list[str]:
     return [f"pending binding upgrade: {result.binding_ref} -> {result.pending_binding_upgrade}"]
 
 
-@read_command("tracker status", "Show the tracker binding and any pending binding upgrade.")
-def _status(repo: ReadContext, inv: Invocation) -> int:
+@commands.read("tracker status", "Show the tracker binding and any pending binding upgrade.")
+def status(repo: ReadContext, inv: Invocation) -> int:
+    """Show the binding the server knows; a new binding_ref is reported, not written.
+
+    Apply a reported upgrade with `spec-kitty tracker apply`.
+    """
     result = _service(inv).status(repo)
     lines = [
         f"tracker:   {result.provider} / {result.project_slug or '-'}",
@@ -61,8 +71,9 @@ def _status(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@read_command("tracker map list", "List the tracker's work-item mappings.")
-def _map_list(repo: ReadContext, inv: Invocation) -> int:
+@commands.read("tracker map list", "List the tracker's work-item mappings.")
+def map_list(repo: ReadContext, inv: Invocation) -> int:
+    """List the mappings between local work items and tracker issues."""
     result = _service(inv).map_list(repo)
     lines = [
         "  ".join(f"{key}={value}" for key, value in sorted(mapping.items()))
@@ -73,16 +84,22 @@ def _map_list(repo: ReadContext, inv: Invocation) -> int:
     return 0
 
 
-@write_command("tracker bind", "Bind the project to a tracker (persists tracker:).")
-def _bind(
+@commands.write("tracker bind", "Bind the project to a tracker (persists tracker:).")
+def bind(
     repo: WriteContext,
     inv: Invocation,
-    provider: str,
-    project_slug: str,
-    binding_ref: str | None,
-    display_label: str | None,
-    workspace: str | None,
+    provider: str = typer.Option(..., "--provider", help="Tracker provider, e.g. jira."),
+    project_slug: str = typer.Option(..., "--project-slug", help="The tracker project's slug."),
+    binding_ref: str | None = typer.Option(
+        None, "--binding-ref", help="Use this binding_ref instead of asking the server."
+    ),
+    display_label: str | None = typer.Option(None, "--display-label"),
+    workspace: str | None = typer.Option(None, "--workspace"),
 ) -> int:
+    """Bind this project to a tracker project (WRITE: updates .kittify/config.yaml).
+
+    Keeps comments, doctrine and unknown keys of the tracker: section.
+    """
     result = _service(inv).bind(
         repo,
         provider=provider,
@@ -106,8 +123,17 @@ def _bind(
     return 0
 
 
-@write_command("tracker apply", "Persist the pending binding upgrade the server offers.")
-def _apply(repo: WriteContext, inv: Invocation, binding_ref: str | None) -> int:
+@commands.write("tracker apply", "Persist the pending binding upgrade the server offers.")
+def apply(
+    repo: WriteContext,
+    inv: Invocation,
+    binding_ref: str | None = typer.Option(
+        None,
+        "--binding-ref",
+        help="The binding_ref to store (default: ask the server for the current one).",
+    ),
+) -> int:
+    """Persist a pending binding upgrade (WRITE: updates tracker.binding_ref only)."""
     result = _service(inv).apply(repo, binding_ref)
     line = (
         f"applied binding upgrade: {result.previous_binding_ref} -> {result.binding_ref}"
@@ -123,56 +149,3 @@ def _apply(repo: WriteContext, inv: Invocation, binding_ref: str | None) -> int:
         [line],
     )
     return 0
-
-
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        help="Tracker binding. READ: status, map list (report a pending binding upgrade, "
-        "never write). WRITE: bind, apply (persist the tracker: section).",
-        no_args_is_help=True,
-    )
-    app.add_typer(group, name="tracker")
-    maps = typer.Typer(help="Work-item mappings (READ).", no_args_is_help=True)
-    group.add_typer(maps, name="map")
-
-    @group.command("status")
-    def status(as_json: bool = JSON_OPTION) -> None:
-        """Show the binding the server knows; a new binding_ref is reported, not written.
-
-        Apply a reported upgrade with `spec-kitty tracker apply`.
-        """
-        _status.run(as_json)
-
-    @maps.command("list")
-    def map_list(as_json: bool = JSON_OPTION) -> None:
-        """List the mappings between local work items and tracker issues."""
-        _map_list.run(as_json)
-
-    @group.command("bind")
-    def bind(
-        provider: str = typer.Option(..., "--provider", help="Tracker provider, e.g. jira."),
-        project_slug: str = typer.Option(..., "--project-slug", help="The tracker project's slug."),
-        binding_ref: str | None = typer.Option(
-            None, "--binding-ref", help="Use this binding_ref instead of asking the server."
-        ),
-        display_label: str | None = typer.Option(None, "--display-label"),
-        workspace: str | None = typer.Option(None, "--workspace"),
-        as_json: bool = JSON_OPTION,
-    ) -> None:
-        """Bind this project to a tracker project (WRITE: updates .kittify/config.yaml).
-
-        Keeps comments, doctrine and unknown keys of the tracker: section.
-        """
-        _bind.run(as_json, provider, project_slug, binding_ref, display_label, workspace)
-
-    @group.command("apply")
-    def apply(
-        binding_ref: str | None = typer.Option(
-            None,
-            "--binding-ref",
-            help="The binding_ref to store (default: ask the server for the current one).",
-        ),
-        as_json: bool = JSON_OPTION,
-    ) -> None:
-        """Persist a pending binding upgrade (WRITE: updates tracker.binding_ref only)."""
-        _apply.run(as_json, binding_ref)

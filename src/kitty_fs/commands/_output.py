@@ -29,6 +29,7 @@ class Output:
     otherwise ``lines`` are printed for a person and ``data`` is ignored.
     """
 
+    program: str
     command: str
     as_json: bool = False
     stdout: TextIO = attrs.field(factory=lambda: sys.stdout)
@@ -75,7 +76,7 @@ class Output:
             self.stdout.write(json.dumps(payload, default=_default, sort_keys=True) + "\n")
             self.stdout.flush()
             return
-        self.stderr.write(f"spec-kitty {self.command}: error [{code}]: {message}\n")
+        self.stderr.write(f"{self.program} {self.command}: error [{code}]: {message}\n")
         if hint:
             self.stderr.write(f"  fix: {hint}\n")
         self.stderr.flush()

@@ -1,0 +1,135 @@
+"""The typer integration: each declared command becomes a typer command, declared nowhere else.
+
+The CLI function typer sees is made from the body: same parameters after the
+capability and the ``Invocation`` (typer options and arguments are their
+defaults, as in any typer app), plus ``--json``; its docstring is the body's,
+with the capability appended so ``--help`` says what the command may change.
+Calling it dispatches the command. typer is imported only here, and only when
+an app builds its typer front end (``pip install kitty-fs[typer]``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kitty_fs.commands._declare import Command
+
+if TYPE_CHECKING:
+    import typer
+
+    from kitty_fs.commands._dispatch import Dispatcher
+
+__all__ = ["JSON_HELP", "typer_app"]
+
+JSON_HELP = (
+    'Print one JSON object on stdout: {"ok": true, "command": ..., ...} or '
+    '{"ok": false, "error": {"code", "message", "hint", "exit_code"}}.'
+)
+
+_CAPABILITY_NOTE = {
+    "read": "Capability: read (runs under enforcement; never changes the worktree).",
+    "scoped-write": "Capability: scoped write (may change only: {scope}).",
+    "write": "Capability: write (a write boundary: may change the project).",
+}
+
+
+def capability_note(command: Command[...]) -> str:
+    return _CAPABILITY_NOTE[command.capability].format(scope=", ".join(command.writes))
+
+
+def _annotation(body: Any, parameter: inspect.Parameter) -> object:
+    """The parameter's annotation as an object (the body may use postponed annotations)."""
+    annotation = parameter.annotation
+    if isinstance(annotation, str):
+        namespace = dict(getattr(body, "__globals__", {}))
+        try:
+            return eval(annotation, namespace)  # noqa: S307 (the body's own annotation text)
+        except Exception as exc:
+            raise TypeError(
+                f"cannot evaluate the annotation {annotation!r} of parameter "
+                f"{parameter.name!r} of {body.__qualname__}: {exc}; import the type at run time"
+            ) from exc
+    return annotation
+
+
+def _cli_function(dispatcher: Dispatcher, command: Command[...]) -> Any:
+    import typer
+
+    signature = inspect.signature(command.body)
+    own = list(signature.parameters.values())[2:]
+    if any(p.name == "as_json" for p in own):
+        raise TypeError(f"{command.name}: 'as_json' is reserved for the --json option")
+    parameters = [
+        p.replace(annotation=_annotation(command.body, p), kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in own
+    ]
+    parameters.append(
+        inspect.Parameter(
+            "as_json",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(False, "--json", help=JSON_HELP),
+            annotation=bool,
+        )
+    )
+
+    def cli(**kwargs: object) -> None:
+        as_json = bool(kwargs.pop("as_json", False))
+        dispatcher.exit(command.name, kwargs, as_json=as_json)
+
+    cli.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    cli.__annotations__ = {p.name: p.annotation for p in parameters}
+    cli.__doc__ = f"{command.help}\n\n{capability_note(command)}"
+    cli.__name__ = command.name.replace(" ", "_").replace("-", "_")
+    return cli
+
+
+def typer_app(dispatcher: Dispatcher, *, help: str = "") -> typer.Typer:
+    """A typer application with every command of the dispatcher's registry.
+
+    Groups come from the command names (``tracker map list`` lives in group
+    ``tracker``, subgroup ``map``); their help from ``registry.group(...)``.
+    With ``policy.repo_option`` a global ``--repo DIR`` picks the project.
+    """
+    import typer
+
+    def new_group(help_text: str) -> typer.Typer:
+        return typer.Typer(
+            help=help_text,
+            no_args_is_help=True,
+            add_completion=False,
+            pretty_exceptions_enable=False,
+            rich_markup_mode=None,
+        )
+
+    app = new_group(help)
+    if dispatcher.policy.repo_option:
+
+        @app.callback()
+        def _root(
+            repo: Path | None = typer.Option(
+                None,
+                "--repo",
+                help="Project directory to act on (default: the current directory; the root "
+                "is found by walking up from it).",
+            ),
+        ) -> None:
+            dispatcher.start = repo
+
+    groups: dict[tuple[str, ...], typer.Typer] = {(): app}
+
+    def group_of(words: tuple[str, ...]) -> typer.Typer:
+        if words not in groups:
+            parent = group_of(words[:-1])
+            child = new_group(dispatcher.registry.groups.get(" ".join(words), ""))
+            parent.add_typer(child, name=words[-1])
+            groups[words] = child
+        return groups[words]
+
+    for command in sorted(dispatcher.registry, key=lambda c: c.name):
+        *path, leaf = command.words
+        group_of(tuple(path)).command(leaf, short_help=command.summary)(
+            _cli_function(dispatcher, command)
+        )
+    return app
