@@ -74,6 +74,7 @@ def _best(run: Callable[[], None], inner: int) -> float:
 def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict[str, float]:
     """Time the workloads in one fresh interpreter in ``state``; seconds per workload."""
     import kitty_fs
+    from specify_cli._paths import CONFIG_PATH
 
     ctx = kitty_fs.read_context(root, reason="bench: sync status")
     state_dir = root / ".state"
@@ -100,7 +101,7 @@ def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict
 
     def do_configs() -> None:
         for _ in range(configs):
-            kitty_fs.load_config(ctx)
+            kitty_fs.load_config(ctx, CONFIG_PATH)
 
     def measure() -> dict[str, float]:
         return {

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from kitty_fs import save_config, write_boundary
+from specify_cli._paths import CONFIG_PATH
 
 CONFIG = """\
 # spec-kitty project configuration (tracked in git)
@@ -77,7 +78,7 @@ def _safe(repo: Path, saves: int, offset: int) -> float:
     ctx = write_boundary(repo, reason="bench: save_config")
     start = time.perf_counter()
     for i in range(saves):
-        save_config(ctx, "tracker", {"binding_ref": f"safe-{offset + i:06d}"})
+        save_config(ctx, "tracker", {"binding_ref": f"safe-{offset + i:06d}"}, rel=CONFIG_PATH)
     return (time.perf_counter() - start) / saves
 
 

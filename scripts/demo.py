@@ -59,13 +59,13 @@ commands = CommandRegistry()
 
 @commands.read("demo status", "only reads: the plugin has nothing to say")
 def status(repo: ReadContext, inv: Invocation, /) -> int:
-    print(load_config(repo), Path(repo.root, "README.md").read_text())
+    print(load_config(repo, ".kittify/config.yaml"), Path(repo.root, "README.md").read_text())
     return 0
 
 
 @commands.read("demo save-on-read", "persists the binding while reading it")
 def save_on_read(repo: ReadContext, inv: Invocation, /) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-003"})
+    save_config(repo, "tracker", {"binding_ref": "bind-003"}, rel=".kittify/config.yaml")
     return 0
 
 

@@ -12,13 +12,7 @@ from typing import TYPE_CHECKING
 # Lazy on purpose: a CLI's cold start pays only for what a command touches
 # (ruamel.yaml for configs, the guard for read scopes). mypy sees the real imports.
 if TYPE_CHECKING:
-    from kitty_fs._config import (
-        CONFIG_PATH,
-        ConfigView,
-        load_config,
-        save_config,
-        update_config,
-    )
+    from kitty_fs._config import ConfigView, load_config, save_config, update_config
     from kitty_fs._context import (
         ReadContext,
         ScopedWriteContext,
@@ -27,6 +21,7 @@ if TYPE_CHECKING:
         write_boundary,
     )
     from kitty_fs._errors import (
+        ConfigBusyError,
         ConfigError,
         ConfigFileError,
         ConfigParseError,
@@ -42,7 +37,7 @@ if TYPE_CHECKING:
     from kitty_fs._scope import WriteScope
 
 __all__ = [
-    "CONFIG_PATH",
+    "ConfigBusyError",
     "ConfigError",
     "ConfigFileError",
     "ConfigParseError",
@@ -71,7 +66,6 @@ __all__ = [
 
 
 _LAZY = {
-    "CONFIG_PATH": "_config",
     "ConfigView": "_config",
     "load_config": "_config",
     "save_config": "_config",
@@ -81,6 +75,7 @@ _LAZY = {
     "WriteContext": "_context",
     "read_context": "_context",
     "write_boundary": "_context",
+    "ConfigBusyError": "_errors",
     "ConfigError": "_errors",
     "ConfigFileError": "_errors",
     "ConfigParseError": "_errors",

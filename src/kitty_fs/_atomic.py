@@ -1,89 +1,41 @@
 """Crash-safe, lock-protected replacement of one file.
 
-Why the scratch files live where they do: a lock file or a temp file left next
-to a tracked file would show in ``git status`` (a killed writer cannot clean up
-after itself). When the target sits in a git repository, both go into
-``<git-dir>/kitty-fs/``, which git never reports; ``os.replace`` from there is
-atomic as long as it is on the same filesystem as the target, which is checked.
-Outside git (or across filesystems) the temp file goes next to the target, and
-locks go to the system temp directory.
+The new bytes go to a temp file, are fsynced, and replace the target with one
+``rename(2)``: a reader sees the old or the new file, never a mix, and a crash
+leaves one of the two. Where the temp and lock files live (never where ``git
+status`` shows them) is ``_scratch``'s business.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import secrets
 import stat
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Final
 
 from kitty_fs._errors import KittyFsError
+from kitty_fs._scratch import (
+    find_git_dir,
+    lock_path_for,
+    scratch_dir_for,
+    temp_dir_for,
+    temp_prefix_for,
+)
 
 __all__ = [
     "atomic_write_bytes",
     "find_git_dir",
     "locked",
+    "replace_checked",
     "scratch_dir_for",
     "temp_prefix_for",
 ]
 
-_SCRATCH = "kitty-fs"
 _LOCK_TIMEOUT_S = 30.0
-
-
-def find_git_dir(start: Path) -> Path | None:
-    """The git directory of the repository containing ``start``, without running git.
-
-    Handles linked worktrees and submodules, where ``.git`` is a file holding
-    ``gitdir: <path>``.
-    """
-    for folder in (start, *start.parents):
-        dot_git = folder / ".git"
-        try:
-            mode = dot_git.stat().st_mode
-        except OSError:
-            continue
-        if stat.S_ISDIR(mode):
-            return dot_git
-        if stat.S_ISREG(mode):
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                first = dot_git.read_text(encoding="utf-8").splitlines()[0]
-                if first.startswith("gitdir:"):
-                    target = Path(first.partition(":")[2].strip())
-                    return target if target.is_absolute() else (folder / target).resolve()
-        return None
-    return None
-
-
-def _key(target: Path) -> str:
-    return hashlib.sha256(os.fsencode(target)).hexdigest()[:16]
-
-
-def scratch_dir_for(target: Path) -> Path | None:
-    """``<git-dir>/kitty-fs`` for ``target`` when usable for atomic renames, else ``None``."""
-    git_dir = find_git_dir(target.parent)
-    if git_dir is None:
-        return None
-    scratch = git_dir / _SCRATCH
-    try:
-        scratch.mkdir(exist_ok=True)
-        if scratch.stat().st_dev != target.parent.stat().st_dev:
-            return None
-    except OSError:
-        return None
-    return scratch
-
-
-def _lock_path(target: Path) -> Path:
-    scratch = scratch_dir_for(target)
-    if scratch is None:
-        scratch = Path(tempfile.gettempdir()) / f"{_SCRATCH}-locks-{os.getuid()}"
-        scratch.mkdir(mode=0o700, exist_ok=True)
-    return scratch / f"{target.name}.{_key(target)}.lock"
 
 
 @contextlib.contextmanager
@@ -92,7 +44,7 @@ def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
     # Imported here: filelock pulls in asyncio (~20 ms), and only writers need it.
     import filelock
 
-    lock = filelock.FileLock(os.fspath(_lock_path(target)), timeout=timeout)
+    lock = filelock.FileLock(os.fspath(lock_path_for(target)), timeout=timeout)
     try:
         lock.acquire()
     except filelock.Timeout as exc:
@@ -105,11 +57,6 @@ def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def temp_prefix_for(target: Path) -> str:
-    """The name prefix of ``target``'s temp files (a killed writer's leftovers carry it)."""
-    return f".{target.name}.{_key(target)}.tmp"
 
 
 def _sweep_stale_temps(folder: Path, prefix: str) -> None:
@@ -154,6 +101,38 @@ def _open_temp(folder: Path, prefix: str, mode: int | None) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temp file name", os.fspath(folder))
 
 
+def _write_temp(target: Path, data: bytes, old: os.stat_result | None) -> Path:
+    """A fsynced temp file holding ``data``, on ``target``'s filesystem, outside the worktree."""
+    scratch = temp_dir_for(target)
+    prefix = temp_prefix_for(target)
+    _sweep_stale_temps(scratch, prefix)
+    fd, tmp = _open_temp(scratch, prefix, None if old is None else stat.S_IMODE(old.st_mode))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if old is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    # Root saving a user's config must not leave it root-owned; a user
+                    # may at least keep the group. Where chown is refused, so be it.
+                    with contextlib.suppress(PermissionError):
+                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def _stat_or_none(target: Path) -> os.stat_result | None:
+    try:
+        return target.stat()
+    except FileNotFoundError:
+        return None
+
+
 def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
     """Replace ``target`` with ``data`` so readers see the old or the new bytes, never a mix.
 
@@ -175,24 +154,53 @@ def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
         ) from exc
     if current == data:
         return False
-    old = target.stat() if current is not None else None
-
-    scratch = scratch_dir_for(target) or target.parent
-    prefix = temp_prefix_for(target)
-    _sweep_stale_temps(scratch, prefix)
-    fd, tmp = _open_temp(scratch, prefix, None if old is None else stat.S_IMODE(old.st_mode))
+    tmp = _write_temp(target, data, target.stat() if current is not None else None)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            if old is not None:
-                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
-                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                    # Root saving a user's config must not leave it root-owned; a user
-                    # may at least keep the group. Where chown is refused, so be it.
-                    with contextlib.suppress(PermissionError):
-                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        tmp.replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(target.parent)
+    return True
+
+
+# link(2) cannot be used here: the filesystem has no hard links, or refuses them to us.
+_NO_LINK: Final = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV}
+)
+
+
+def replace_checked(target: Path, data: bytes, unchanged: Callable[[], bool]) -> bool:
+    """Replace ``target`` with ``data`` only if ``unchanged()`` still holds; False if not.
+
+    The caller holds ``locked(target)``, so no kitty-fs writer moves meanwhile;
+    ``unchanged`` is how it tells that no other program did either (it compares
+    the file with what the caller read). It runs once the new bytes are durable
+    in the temp file, right before the rename, so the window in which another
+    program's write can still be replaced is that of one ``stat``, one small
+    read and the rename. A target that did not exist is created with
+    ``link(2)``, which fails rather than replace a file that appeared since.
+    """
+    old = _stat_or_none(target)
+    tmp = _write_temp(target, data, old)
+    try:
+        if not unchanged():
+            tmp.unlink()
+            return False
+        if old is None:
+            try:
+                os.link(tmp, target)
+            except FileExistsError:  # created since the check
+                tmp.unlink()
+                return False
+            except OSError as exc:
+                if exc.errno not in _NO_LINK:
+                    raise
+            else:
+                tmp.unlink()
+                _fsync_dir(target.parent)
+                return True
         tmp.replace(target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "ConfigBusyError",
     "ConfigError",
     "ConfigFileError",
     "ConfigParseError",
@@ -112,3 +113,11 @@ class ConfigParseError(ConfigError):
 
 class ConfigSchemaError(ConfigError):
     """A section of the config has the wrong type (for example a list where a mapping belongs)."""
+
+
+class ConfigBusyError(KittyFsError):
+    """Another program (one that does not take the lock) kept rewriting the config during a save.
+
+    Not a ``ConfigError``: the file may be perfectly usable, it just would not
+    hold still. Nothing was written; retrying later is the fix.
+    """

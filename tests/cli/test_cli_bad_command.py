@@ -92,14 +92,14 @@ def _swallow(repo: ReadContext, inv: Invocation) -> int:
 
 @commands.read("bad save-config", "Persists a binding upgrade.")  # expect: write_body
 def _save_config(repo: WriteContext, inv: Invocation) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-002"})
+    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG)
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 
 
 @commands.read("bad save-read", "Hands its ReadContext to save_config.")
 def _save_read(repo: ReadContext, inv: Invocation) -> int:
-    save_config(repo, "tracker", {"binding_ref": "bind-002"})  # expect: save_read
+    save_config(repo, "tracker", {"binding_ref": "bind-002"}, rel=CONFIG)  # expect: save_read
     inv.output.result({"saved": CONFIG}, ["saved the binding"])
     return 0
 

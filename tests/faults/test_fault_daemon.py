@@ -70,7 +70,9 @@ def _tracker_args(i: int) -> tuple[str, ...]:
 
 
 def _section(repo: Path, name: str) -> dict[str, object]:
-    return dict(load_config(read_context(repo, reason="fault test: check")).section(name) or {})
+    return dict(
+        load_config(read_context(repo, reason="fault test: check"), CONFIG_REL).section(name) or {}
+    )
 
 
 def _chain(errors: list[str], body: Callable[[], None]) -> threading.Thread:
@@ -167,7 +169,7 @@ def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
                 ctx = write_boundary(repo, reason="fault test: drop build_id")
                 for i in range(INIT_CYCLES):
                     if i:  # the legacy identity has no build_id to start with
-                        assert save_config(ctx, "project", {}, remove=("build_id",))
+                        assert save_config(ctx, "project", {}, remove=("build_id",), rel=CONFIG_REL)
                     assert "build_id" not in _section(repo, "project"), f"cycle {i}: removal lost"
                     done = cli(repo, "init", "--json", env=env)
                     assert done.returncode == 0, f"init {i}: {done.stderr}"
@@ -239,7 +241,12 @@ def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
     quiet = cli_env(tmp_path / "replay-state")
     for args in (("init",), ("tracker", "apply", "--binding-ref", last_ref)):
         assert cli(replay, *args, env=quiet).returncode == 0
-    save_config(write_boundary(replay, reason="replay"), "notes", {"counter": written["saves"]})
+    save_config(
+        write_boundary(replay, reason="replay"),
+        "notes",
+        {"counter": written["saves"]},
+        rel=CONFIG_REL,
+    )
     assert path.read_bytes() == (replay / CONFIG_REL).read_bytes()
 
     # Nothing in the tree but the config; no save left a temp file behind.

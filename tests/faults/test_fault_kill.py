@@ -192,7 +192,7 @@ def test_write_command_killed_anywhere_leaves_old_or_new_config(
         else:
             outcomes[(strategy, "old" if landed == current else "new")] += 1
         # Both parsers agree with the version the bytes say.
-        view = load_config(read_context(repo, reason="fault test: check"))
+        view = load_config(read_context(repo, reason="fault test: check"), CONFIG_REL)
         project, tracker = expected_values[landed]
         assert view.section("project") == project, where
         assert view.section("tracker") == tracker, where

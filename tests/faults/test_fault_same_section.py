@@ -31,6 +31,7 @@ import attrs
 import pytest
 from fault_support import (
     CONFIG,
+    CONFIG_REL,
     cli,
     cli_env,
     count,
@@ -42,8 +43,9 @@ from fault_support import (
     worker_result,
 )
 
-from kitty_fs import CONFIG_PATH, load_config, read_context, write_boundary
-from kitty_fs._atomic import _lock_path, atomic_write_bytes, locked
+from kitty_fs import load_config, read_context, write_boundary
+from kitty_fs._atomic import atomic_write_bytes, locked
+from kitty_fs._scratch import lock_path_for as _lock_path
 
 COMMANDS = count(6, 40)
 OTHER_UUID = "0b9e8c0e-1111-4a8f-9c57-0d6a0f5e9f10"
@@ -58,7 +60,7 @@ def _holding_save_lock(repo: Path) -> Iterator[Callable[[subprocess.Popen[str]],
     (every 50 ms), which updates its mtime: a new mtime after we took the lock
     means a writer has reached ``save_config`` and waits for us.
     """
-    target = write_boundary(repo, reason="fault test: lock").path(CONFIG_PATH)
+    target = write_boundary(repo, reason="fault test: lock").path(CONFIG_REL)
     lock = _lock_path(target)
     with locked(target):
         taken = lock.stat().st_mtime_ns
@@ -76,7 +78,7 @@ def _holding_save_lock(repo: Path) -> Iterator[Callable[[subprocess.Popen[str]],
 def _edit_under_lock(repo: Path, old: str, new: str) -> None:
     """The other writer's change, made while the test holds the lock (so without taking it)."""
     ctx = write_boundary(repo, reason="fault test: other writer")
-    path = ctx.path(CONFIG_PATH)
+    path = ctx.path(CONFIG_REL)
     text = path.read_text()
     assert text.count(old) == 1
     assert atomic_write_bytes(path, text.replace(old, new).encode(), lock=False)
@@ -164,7 +166,9 @@ def test_write_command_keeps_a_change_made_while_it_waited_for_the_lock(
             raise
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    section = load_config(read_context(repo, reason="check")).section(race.section) or {}
+    section = (
+        load_config(read_context(repo, reason="check"), CONFIG_REL).section(race.section) or {}
+    )
     assert section[race.key] == race.value, f"the command reverted {race.section}.{race.key}"
     result = json.loads(out)
     if race.key == "uuid":
@@ -196,7 +200,7 @@ def test_apply_chain_against_a_tight_loop_writer_never_reverts_its_key(tmp_path:
     # The watcher reads between saves: a revert shows there even when the writer
     # overwrites it again before its own next check.
     assert seen["errors"] == [], f"{len(seen['errors'])} reverts seen: {seen['errors'][:3]}"
-    section = load_config(read_context(repo, reason="check")).section("tracker") or {}
+    section = load_config(read_context(repo, reason="check"), CONFIG_REL).section("tracker") or {}
     assert section["custom_key"] == written["saves"]
     assert section["binding_ref"] == f"r-{COMMANDS - 1:03d}"
     assert porcelain(repo) == " M .kittify/config.yaml\n"

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["WORKERS", "git", "immutable", "make_repo", "status", "worker_cmd"]
+__all__ = ["CONFIG_PATH", "WORKERS", "git", "immutable", "make_repo", "status", "worker_cmd"]
+
+# The config these tests use (kitty_fs itself has no default path).
+CONFIG_PATH = ".kittify/config.yaml"
 
 # The child-process half of the concurrency and crash tests.
 WORKERS = Path(__file__).with_name("_fs_workers.py")

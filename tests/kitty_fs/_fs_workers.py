@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _fs_repo import CONFIG_PATH
 from ruamel.yaml import YAML
 
 from kitty_fs import KittyFsError, load_config, save_config, write_boundary
@@ -48,13 +49,13 @@ def writer(root: str, index: str, count: str, go: str) -> None:
     print("ready", flush=True)
     _wait_for(Path(go))
     for i in range(int(count)):
-        section = load_config(ctx).section(SECTION) or {}
+        section = load_config(ctx, CONFIG_PATH).section(SECTION) or {}
         log = str(section.get(log_key, ""))
         expected_log = ",".join(str(n) for n in range(i))
         if i and (section.get(key) != i - 1 or log != expected_log):
             errors.append(f"before save {i}: {key}={section.get(key)!r} {log_key}={log!r}")
         new_log = f"{log},{i}" if log else str(i)
-        changed += save_config(ctx, SECTION, {key: i, log_key: new_log})
+        changed += save_config(ctx, SECTION, {key: i, log_key: new_log}, rel=CONFIG_PATH)
     print(json.dumps({"errors": errors, "changed": changed}), flush=True)
 
 
@@ -79,7 +80,7 @@ def reader(root: str, stop: str, project_block: str) -> None:
         distinct.add(raw)
         try:
             doc = yaml.load(raw)
-            view = load_config(ctx)
+            view = load_config(ctx, CONFIG_PATH)
         except Exception as exc:  # any failure is what this test exists to catch
             problems.append(f"read {reads}: {type(exc).__name__}: {exc}")
             continue
@@ -101,7 +102,7 @@ def _crash_loop(root: str) -> None:
     ctx = write_boundary(root, reason="crasher")
     which = 1
     while True:
-        save_config(ctx, SECTION, crash_contents(which))
+        save_config(ctx, SECTION, crash_contents(which), rel=CONFIG_PATH)
         which = 1 - which
 
 
@@ -134,7 +135,7 @@ def save(root: str, section: str, changes: str) -> None:
     """One save; prints its result or the error it raised (type, message, path)."""
     try:
         ctx = write_boundary(root, reason="one-save")
-        result: object = save_config(ctx, section, json.loads(changes))
+        result: object = save_config(ctx, section, json.loads(changes), rel=CONFIG_PATH)
     except KittyFsError as exc:
         print(json.dumps({"error": type(exc).__name__, "message": str(exc), "path": str(exc.path)}))
         return

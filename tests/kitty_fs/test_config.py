@@ -15,13 +15,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from _fs_repo import git, immutable, make_repo, status, worker_cmd
+from _fs_repo import CONFIG_PATH, git, immutable, make_repo, status, worker_cmd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import config_keys, config_values, section_contents
 
 from kitty_fs import (
-    CONFIG_PATH,
     ConfigError,
     ConfigFileError,
     ConfigParseError,
@@ -156,34 +155,34 @@ def test_saving_tracker_changes_only_the_lines_it_must(
     new: bytes,
 ) -> None:
     assert SAMPLE.count(old) == 1
-    assert save_config(ctx, "tracker", changes, remove=remove) is True
+    assert save_config(ctx, "tracker", changes, remove=remove, rel=CONFIG_PATH) is True
     assert config_bytes(ctx) == SAMPLE.replace(old, new)
 
 
 def test_saving_project_leaves_tracker_byte_identical(ctx: WriteContext) -> None:
     tracker_block = SAMPLE[SAMPLE.index(b"# Tracker section") :]
-    assert save_config(ctx, "project", {"slug": "renamed", "new_key": [1, 2]})
+    assert save_config(ctx, "project", {"slug": "renamed", "new_key": [1, 2]}, rel=CONFIG_PATH)
     data = config_bytes(ctx)
     assert data.endswith(tracker_block)
     assert b"  slug: renamed\n" in data
     assert data.startswith(SAMPLE[: SAMPLE.index(b"  slug: demo")])
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     assert view.section("project") is not None
     assert view.section("project")["new_key"] == (1, 2)  # type: ignore[index]
     assert view.section("tracker")["provider"] == "jira"  # type: ignore[index]
 
 
 def test_a_new_section_is_appended_and_the_rest_kept(ctx: WriteContext) -> None:
-    assert save_config(ctx, "vcs", {"type": "git"})
+    assert save_config(ctx, "vcs", {"type": "git"}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == SAMPLE + b"vcs:\n  type: git\n"
 
 
 def test_a_file_is_created_with_its_directory(tmp_path: Path) -> None:
     ctx = write_boundary(tmp_path, reason="init")
-    assert not load_config(ctx).exists
-    assert save_config(ctx, "project", {"name": "x", "tags": ["a", "b"]})
+    assert not load_config(ctx, CONFIG_PATH).exists
+    assert save_config(ctx, "project", {"name": "x", "tags": ["a", "b"]}, rel=CONFIG_PATH)
     assert (tmp_path / CONFIG_PATH).read_bytes() == b"project:\n  name: x\n  tags:\n  - a\n  - b\n"
-    assert load_config(ctx).exists
+    assert load_config(ctx, CONFIG_PATH).exists
 
 
 @settings(
@@ -197,15 +196,15 @@ def test_random_tracker_contents_round_trip_and_the_rest_keeps_its_bytes(
     (root / ".kittify").mkdir()
     (root / CONFIG_PATH).write_bytes(SAMPLE)
     ctx = write_boundary(root, reason="hypothesis")
-    old = load_config(ctx).section("tracker")
+    old = load_config(ctx, CONFIG_PATH).section("tracker")
     assert old is not None
-    save_config(ctx, "tracker", changes)
+    save_config(ctx, "tracker", changes, rel=CONFIG_PATH)
     data = (root / CONFIG_PATH).read_bytes()
     assert data.startswith(SAMPLE_HEAD)
     assert data.endswith(SAMPLE_TAIL)
-    assert kind(load_config(ctx).section("tracker")) == kind({**old, **changes})
-    assert kind(load_config(ctx).section("project")) == kind(
-        load_config(read_context(root, reason="x")).section("project")
+    assert kind(load_config(ctx, CONFIG_PATH).section("tracker")) == kind({**old, **changes})
+    assert kind(load_config(ctx, CONFIG_PATH).section("project")) == kind(
+        load_config(read_context(root, reason="x"), CONFIG_PATH).section("project")
     )
 
 
@@ -218,11 +217,11 @@ def test_sections_saved_in_turn_read_back_and_keep_each_others_bytes(
 ) -> None:
     root = Path(tempfile.mkdtemp(dir=tmp_path))
     ctx = write_boundary(root, reason="hypothesis")
-    save_config(ctx, "project", first)
+    save_config(ctx, "project", first, rel=CONFIG_PATH)
     before = (root / CONFIG_PATH).read_bytes() if first else b""
     other = name if name != "project" else "other"
-    save_config(ctx, other, second)
-    view = load_config(ctx)
+    save_config(ctx, other, second, rel=CONFIG_PATH)
+    view = load_config(ctx, CONFIG_PATH)
     assert kind(view.section("project") or {}) == kind(first)
     assert kind(view.section(other) or {}) == kind(second)
     assert (root / CONFIG_PATH).read_bytes().startswith(before) if view.exists else not first
@@ -233,31 +232,34 @@ def test_sections_saved_in_turn_read_back_and_keep_each_others_bytes(
 def test_any_value_reads_back_as_saved(value: object) -> None:
     with tempfile.TemporaryDirectory() as folder:
         ctx = write_boundary(folder, reason="hypothesis")
-        save_config(ctx, "tracker", {"v": value})
-        assert kind(load_config(ctx).section("tracker")) == kind({"v": value})
+        save_config(ctx, "tracker", {"v": value}, rel=CONFIG_PATH)
+        assert kind(load_config(ctx, CONFIG_PATH).section("tracker")) == kind({"v": value})
 
 
 def test_a_block_scalar_with_blank_lines_survives_a_neighbour_save(ctx: WriteContext) -> None:
     text = b"tracker:\n  notes: |\n    line1\n\n    line2\n  b: 2\n\nproject:\n  a: 1\n"
     ctx.write_bytes(CONFIG_PATH, text)
-    assert save_config(ctx, "tracker", {"b": 3})
+    assert save_config(ctx, "tracker", {"b": 3}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == text.replace(b"b: 2", b"b: 3")
-    assert load_config(ctx).section("tracker")["notes"] == "line1\n\nline2\n"  # type: ignore[index]
+    assert load_config(ctx, CONFIG_PATH).section("tracker")["notes"] == "line1\n\nline2\n"  # type: ignore[index]
 
 
 def test_a_comment_line_inside_a_block_scalar_is_content(ctx: WriteContext) -> None:
     text = b"tracker:\n  b: 1\n  script: |\n    echo hi\n    # not a comment\n\nproject:\n  a: 1\n"
     ctx.write_bytes(CONFIG_PATH, text)
-    assert save_config(ctx, "tracker", {"b": 2})
-    assert load_config(ctx).section("tracker") == {"b": 2, "script": "echo hi\n# not a comment\n"}
+    assert save_config(ctx, "tracker", {"b": 2}, rel=CONFIG_PATH)
+    assert load_config(ctx, CONFIG_PATH).section("tracker") == {
+        "b": 2,
+        "script": "echo hi\n# not a comment\n",
+    }
     assert config_bytes(ctx).endswith(b"\nproject:\n  a: 1\n")
 
 
 def test_a_top_level_flow_mapping_is_saved_correctly(ctx: WriteContext) -> None:
     ctx.write_bytes(CONFIG_PATH, b"{project: {a: 1}, tracker: {b: 2}}\n")
-    assert save_config(ctx, "project", {"a": 5})
-    assert save_config(ctx, "tracker", {"c": 3})
-    view = load_config(ctx)
+    assert save_config(ctx, "project", {"a": 5}, rel=CONFIG_PATH)
+    assert save_config(ctx, "tracker", {"c": 3}, rel=CONFIG_PATH)
+    view = load_config(ctx, CONFIG_PATH)
     assert view.section("project") == {"a": 5}
     assert view.section("tracker") == {"b": 2, "c": 3}
 
@@ -265,20 +267,22 @@ def test_a_top_level_flow_mapping_is_saved_correctly(ctx: WriteContext) -> None:
 def test_crlf_files_keep_their_line_breaks(ctx: WriteContext) -> None:
     text = b"# head\r\ntracker:\r\n  a: 1\r\n\r\nproject:\r\n  x: 1\r\n"
     ctx.write_bytes(CONFIG_PATH, text)
-    assert save_config(ctx, "tracker", {"a": 2, "b": "new"})
+    assert save_config(ctx, "tracker", {"a": 2, "b": "new"}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == text.replace(b"a: 1\r\n", b"a: 2\r\n  b: new\r\n")
 
 
 def test_a_utf8_bom_is_kept(ctx: WriteContext) -> None:
     text = "\ufeff# head ✓\ntracker:\n  a: 1\nproject:\n  name: 'café'\n".encode()
     ctx.write_bytes(CONFIG_PATH, text)
-    assert load_config(ctx).section("project") == {"name": "café"}
-    assert save_config(ctx, "tracker", {"a": 2})
+    assert load_config(ctx, CONFIG_PATH).section("project") == {"name": "café"}
+    assert save_config(ctx, "tracker", {"a": 2}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == text.replace(b"a: 1", b"a: 2")
 
 
 def test_the_other_quoting_styles_and_unknown_keys_survive(ctx: WriteContext) -> None:
-    assert save_config(ctx, "tracker", {"provider": "github", "url": "https://x.invalid"})
+    assert save_config(
+        ctx, "tracker", {"provider": "github", "url": "https://x.invalid"}, rel=CONFIG_PATH
+    )
     data = config_bytes(ctx)
     assert b'  provider: "github"\n' in data
     assert b"  url: 'https://x.invalid'\n" in data
@@ -293,11 +297,14 @@ def test_saving_an_identical_section_writes_nothing(ctx: WriteContext) -> None:
     path = ctx.path(CONFIG_PATH)
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     before = path.stat()
-    current = load_config(ctx).section("tracker")
+    current = load_config(ctx, CONFIG_PATH).section("tracker")
     assert current is not None
-    assert save_config(ctx, "tracker", dict(current)) is False
-    assert save_config(ctx, "tracker", {"project_key": "KIT"}, remove=["nonexistent"]) is False
-    assert save_config(ctx, "absent", {}) is False
+    assert save_config(ctx, "tracker", dict(current), rel=CONFIG_PATH) is False
+    assert (
+        save_config(ctx, "tracker", {"project_key": "KIT"}, remove=["nonexistent"], rel=CONFIG_PATH)
+        is False
+    )
+    assert save_config(ctx, "absent", {}, rel=CONFIG_PATH) is False
     after = path.stat()
     assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
     assert config_bytes(ctx) == SAMPLE
@@ -310,20 +317,20 @@ def test_values_equal_in_python_but_not_in_yaml_are_saved(
     tmp_path: Path, old: object, new: object
 ) -> None:
     ctx = write_boundary(tmp_path, reason="types")
-    save_config(ctx, "tracker", {"v": old})
-    assert save_config(ctx, "tracker", {"v": new}) is True
-    assert kind(load_config(ctx).section("tracker")) == kind({"v": new})
+    save_config(ctx, "tracker", {"v": old}, rel=CONFIG_PATH)
+    assert save_config(ctx, "tracker", {"v": new}, rel=CONFIG_PATH) is True
+    assert kind(load_config(ctx, CONFIG_PATH).section("tracker")) == kind({"v": new})
 
 
 def test_values_a_config_cannot_hold_are_refused_before_writing(ctx: WriteContext) -> None:
     for bad in ({"v": {1, 2}}, {"v": object()}, {"v": {1: "int key"}}, {"v": [b"bytes"]}):
         with pytest.raises(TypeError, match="v"):
-            save_config(ctx, "tracker", bad)
+            save_config(ctx, "tracker", bad, rel=CONFIG_PATH)
     assert config_bytes(ctx) == SAMPLE
 
 
 def test_the_view_is_read_only(ctx: WriteContext) -> None:
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     tracker = view.section("tracker")
     assert tracker is not None
     with pytest.raises(TypeError):
@@ -340,7 +347,7 @@ def test_sections_that_share_anchors_are_not_silently_changed(ctx: WriteContext)
     text = b"project: &shared\n  a: 1\ntracker: *shared\n"
     ctx.write_bytes(CONFIG_PATH, text)
     with pytest.raises(ConfigSchemaError, match="anchors"):
-        save_config(ctx, "tracker", {"a": 2})
+        save_config(ctx, "tracker", {"a": 2}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == text
 
 
@@ -350,7 +357,7 @@ def test_sections_that_share_anchors_are_not_silently_changed(ctx: WriteContext)
 def test_the_file_mode_is_kept(ctx: WriteContext) -> None:
     path = ctx.path(CONFIG_PATH)
     path.chmod(0o640)
-    assert save_config(ctx, "tracker", {"project_key": "NEW"})
+    assert save_config(ctx, "tracker", {"project_key": "NEW"}, rel=CONFIG_PATH)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
@@ -358,7 +365,7 @@ def test_a_new_config_gets_the_umask_default(tmp_path: Path) -> None:
     saved = os.umask(0o027)
     try:
         ctx = write_boundary(tmp_path, reason="init")
-        assert save_config(ctx, "project", {"name": "x"})
+        assert save_config(ctx, "project", {"name": "x"}, rel=CONFIG_PATH)
     finally:
         os.umask(saved)
     assert stat.S_IMODE((tmp_path / CONFIG_PATH).stat().st_mode) == 0o640
@@ -398,7 +405,10 @@ def test_a_bad_file_is_refused_by_load_and_by_save(tmp_path: Path, case: str) ->
     ctx = write_boundary(repo, reason="test-config")
     path = ctx.path(CONFIG_PATH)
     mtime = path.stat().st_mtime_ns
-    for attempt in (lambda: load_config(ctx), lambda: save_config(ctx, "tracker", {"k": 1})):
+    for attempt in (
+        lambda: load_config(ctx, CONFIG_PATH),
+        lambda: save_config(ctx, "tracker", {"k": 1}, rel=CONFIG_PATH),
+    ):
         with pytest.raises(error) as info:
             attempt()
         message = str(info.value)
@@ -422,13 +432,13 @@ def test_a_section_of_the_wrong_type_is_refused(tmp_path: Path, value: bytes) ->
     repo = make_repo(tmp_path / "repo", {CONFIG_PATH: data})
     ctx = write_boundary(repo, reason="test-config")
     path = ctx.path(CONFIG_PATH)
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     assert view.section("project") == {"name": "x"}
     with pytest.raises(ConfigSchemaError, match="'tracker' must be a mapping") as info:
         view.section("tracker")
     assert str(path) in str(info.value)
     with pytest.raises(ConfigSchemaError, match="'tracker' must be a mapping"):
-        save_config(ctx, "tracker", {"k": 1})
+        save_config(ctx, "tracker", {"k": 1}, rel=CONFIG_PATH)
     assert path.read_bytes() == data
     assert status(repo) == []
 
@@ -472,7 +482,10 @@ def test_a_config_path_that_is_not_a_file_is_refused(tmp_path: Path, case: str) 
     make(repo)
     before = status(repo)
     ctx = write_boundary(repo, reason="test-config")
-    for attempt in (lambda: load_config(ctx), lambda: save_config(ctx, "tracker", {"k": 1})):
+    for attempt in (
+        lambda: load_config(ctx, CONFIG_PATH),
+        lambda: save_config(ctx, "tracker", {"k": 1}, rel=CONFIG_PATH),
+    ):
         with pytest.raises(error, match=words) as info:
             attempt()
         assert ".kittify" in str(info.value)
@@ -489,7 +502,10 @@ def test_a_config_linked_out_of_the_repo_is_refused(tmp_path: Path, link: str) -
     (repo / link).parent.mkdir(parents=True, exist_ok=True)
     (repo / link).symlink_to(outside / link)
     ctx = write_boundary(repo, reason="test-config")
-    for attempt in (lambda: load_config(ctx), lambda: save_config(ctx, "tracker", {"k": 1})):
+    for attempt in (
+        lambda: load_config(ctx, CONFIG_PATH),
+        lambda: save_config(ctx, "tracker", {"k": 1}, rel=CONFIG_PATH),
+    ):
         with pytest.raises(PathEscapeError, match="outside the root") as info:
             attempt()
         assert CONFIG_PATH in str(info.value)
@@ -514,8 +530,8 @@ def test_an_immutable_directory_or_file_gives_a_clear_error(repo: Path, frozen: 
     ctx = write_boundary(repo, reason="test-config")
     with immutable(repo / frozen):
         with pytest.raises(ConfigFileError, match="Operation not permitted") as info:
-            save_config(ctx, "tracker", {"project_key": "NEW"})
-        assert load_config(ctx).section("tracker") is not None  # reading still works
+            save_config(ctx, "tracker", {"project_key": "NEW"}, rel=CONFIG_PATH)
+        assert load_config(ctx, CONFIG_PATH).section("tracker") is not None  # reading still works
     _assert_refused_cleanly(repo, info.value)
 
 
@@ -554,7 +570,7 @@ def test_permission_denied_gives_a_clear_error(
     repo = world_readable_repo
     if scratch_exists:  # root saved before: the lock file is root's, the user cannot open it
         ctx = write_boundary(repo, reason="test-config")
-        assert save_config(ctx, "tracker", {"project_key": "KIT"}) is False
+        assert save_config(ctx, "tracker", {"project_key": "KIT"}, rel=CONFIG_PATH) is False
         git(repo, "status")
     (repo / ".kittify").chmod(0o555)
     outcome = _as_nobody("save", str(repo), "tracker", '{"project_key": "NEW"}')
@@ -592,9 +608,9 @@ def test_a_read_only_filesystem_gives_a_clear_error(world_readable_repo: Path) -
 
 def test_saves_leave_nothing_in_git_status(ctx: WriteContext, repo: Path) -> None:
     for i in range(5):
-        save_config(ctx, "tracker", {"round": i})
-    save_config(ctx, "vcs", {"type": "git"})
-    save_config(ctx, "tracker", {}, remove=["round"])
+        save_config(ctx, "tracker", {"round": i}, rel=CONFIG_PATH)
+    save_config(ctx, "vcs", {"type": "git"}, rel=CONFIG_PATH)
+    save_config(ctx, "tracker", {}, remove=["round"], rel=CONFIG_PATH)
     assert status(repo) == [" M .kittify/config.yaml"]
     names = [p.name for p in (repo / ".git" / "kitty-fs").iterdir()]
     assert len(names) == 1 and names[0].endswith(".lock")
@@ -603,7 +619,7 @@ def test_saves_leave_nothing_in_git_status(ctx: WriteContext, repo: Path) -> Non
 def test_a_first_save_in_a_repo_shows_only_the_new_config(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     ctx = write_boundary(repo, reason="init")
-    assert save_config(ctx, "project", {"name": "x"})
+    assert save_config(ctx, "project", {"name": "x"}, rel=CONFIG_PATH)
     assert status(repo) == ["?? .kittify/config.yaml"]
 
 
@@ -612,8 +628,8 @@ def test_saves_in_a_worktree_leave_nothing_in_git_status(repo: Path, tmp_path: P
     git(repo, "worktree", "add", "-q", str(worktree))
     assert (worktree / ".git").is_file()
     ctx = write_boundary(worktree, reason="test-config")
-    assert save_config(ctx, "tracker", {"project_key": "WT"})
-    assert save_config(ctx, "tracker", {"project_key": "WT2"})
+    assert save_config(ctx, "tracker", {"project_key": "WT"}, rel=CONFIG_PATH)
+    assert save_config(ctx, "tracker", {"project_key": "WT2"}, rel=CONFIG_PATH)
     assert status(worktree) == [" M .kittify/config.yaml"]
     assert status(repo) == []
     assert (repo / CONFIG_PATH).read_bytes() == SAMPLE
@@ -623,8 +639,8 @@ def test_saves_in_a_worktree_leave_nothing_in_git_status(repo: Path, tmp_path: P
 def test_saves_outside_git_work_and_leave_nothing_beside_the_file(tmp_path: Path) -> None:
     ctx = write_boundary(tmp_path, reason="init")
     for i in range(3):
-        assert save_config(ctx, "project", {"n": i})
-    assert load_config(ctx).section("project") == {"n": 2}
+        assert save_config(ctx, "project", {"n": i}, rel=CONFIG_PATH)
+    assert load_config(ctx, CONFIG_PATH).section("project") == {"n": 2}
     assert [p.name for p in (tmp_path / ".kittify").iterdir()] == ["config.yaml"]
 
 
@@ -638,18 +654,18 @@ def test_nesting_is_fine_up_to_the_limit(tmp_path: Path) -> None:
     deep: object = "bottom"
     for _ in range(MAX_NESTING - 2):  # the document and the section are two levels
         deep = {"d": deep}
-    assert save_config(ctx, "tracker", {"d": deep})
-    assert load_config(ctx).section("tracker") is not None
+    assert save_config(ctx, "tracker", {"d": deep}, rel=CONFIG_PATH)
+    assert load_config(ctx, CONFIG_PATH).section("tracker") is not None
     text = (tmp_path / CONFIG_PATH).read_text()
     (tmp_path / CONFIG_PATH).write_text(text.replace("bottom", "{x: [1]}"))
     with pytest.raises(ConfigParseError, match=f"nested more than {MAX_NESTING} levels"):
-        load_config(ctx)
+        load_config(ctx, CONFIG_PATH)
 
 
 def test_top_level_merge_keys_do_not_confuse_the_splice(ctx: WriteContext) -> None:
     text = b"base: &b {x: 1}\n<<: *b\ntracker:\n  a: 1\n"
     ctx.write_bytes(CONFIG_PATH, text)
-    assert save_config(ctx, "tracker", {"a": 2})
+    assert save_config(ctx, "tracker", {"a": 2}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == text.replace(b"a: 1", b"a: 2")
 
 
@@ -659,15 +675,15 @@ def test_a_file_that_cannot_be_rendered_faithfully_is_left_alone(ctx: WriteConte
     text = b"%TAG !e! tag:example.com,2000:\n---\ntracker:\n  a: !e!foo 1\nproject: {}\n"
     ctx.write_bytes(CONFIG_PATH, text)
     with pytest.raises(ConfigError, match="reads back") as info:
-        save_config(ctx, "tracker", {"c": 1})
+        save_config(ctx, "tracker", {"c": 1}, rel=CONFIG_PATH)
     assert str(ctx.path(CONFIG_PATH)) in str(info.value)
     assert config_bytes(ctx) == text
 
 
 def test_a_no_op_save_creates_nothing(tmp_path: Path) -> None:
     ctx = write_boundary(tmp_path, reason="init")
-    assert save_config(ctx, "tracker", {}) is False
-    assert save_config(ctx, "tracker", {}, remove=["gone"]) is False
+    assert save_config(ctx, "tracker", {}, rel=CONFIG_PATH) is False
+    assert save_config(ctx, "tracker", {}, remove=["gone"], rel=CONFIG_PATH) is False
     assert list(tmp_path.iterdir()) == []
 
 
@@ -703,14 +719,14 @@ def test_saving_one_section_of_a_random_commented_file_keeps_the_other_bytes(
     order = list(sections)
     order.insert(min(tracker_at, len(order)), ("tracker", {**tracker, "anchor_key": 1}))
     for name, content in order:
-        save_config(ctx, name, content)
+        save_config(ctx, name, content, rel=CONFIG_PATH)
     lines = (root / CONFIG_PATH).read_bytes().splitlines(keepends=True)
     for position, comment in sorted(comments, reverse=True):
         lines.insert(position % (len(lines) + 1), comment.encode() + b"\n")
     text = b"".join(lines)
     (root / CONFIG_PATH).write_bytes(text)
     try:
-        before = load_config(ctx)
+        before = load_config(ctx, CONFIG_PATH)
     except ConfigError:
         return  # a comment landed where YAML does not allow it; nothing to save over
     if before.section("tracker") is None:
@@ -721,11 +737,11 @@ def test_saving_one_section_of_a_random_commented_file_keeps_the_other_bytes(
         end -= 1
     head, tail = b"".join(lines[:start]), b"".join(lines[end:])
 
-    save_config(ctx, "tracker", changes)
+    save_config(ctx, "tracker", changes, rel=CONFIG_PATH)
     after = (root / CONFIG_PATH).read_bytes()
     assert after.startswith(head)
     assert after.endswith(tail)
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     assert kind(view.section("tracker")) == kind({**(before.section("tracker") or {}), **changes})
     for name in before:
         if name != "tracker":
@@ -737,7 +753,7 @@ def test_a_section_ruamel_cannot_re_emit_is_kept_as_written(ctx: WriteContext) -
     # of tracker must not depend on re-emitting the other sections.
     project = b"project:\n  a:\n# c\n  - {}\n  - false\n  - - x\n    - y\n# c\n    - z\n"
     ctx.write_bytes(CONFIG_PATH, project + b"tracker:\n  k: 1\n")
-    assert save_config(ctx, "tracker", {"k": 2})
+    assert save_config(ctx, "tracker", {"k": 2}, rel=CONFIG_PATH)
     assert config_bytes(ctx) == project + b"tracker:\n  k: 2\n"
 
 
@@ -746,9 +762,9 @@ def test_floats_keep_their_value_when_their_section_is_saved(
     ctx: WriteContext, literal: str
 ) -> None:
     ctx.write_bytes(CONFIG_PATH, f"tracker:\n  f: {literal}\n  k: 1\n".encode())
-    value = load_config(ctx).section("tracker")["f"]  # type: ignore[index]
-    assert save_config(ctx, "tracker", {"k": 2})
-    assert load_config(ctx).section("tracker") == {"f": value, "k": 2}
+    value = load_config(ctx, CONFIG_PATH).section("tracker")["f"]  # type: ignore[index]
+    assert save_config(ctx, "tracker", {"k": 2}, rel=CONFIG_PATH)
+    assert load_config(ctx, CONFIG_PATH).section("tracker") == {"f": value, "k": 2}
 
 
 def test_a_comment_ruamel_cannot_emit_costs_only_the_saved_sections_comments(
@@ -765,7 +781,10 @@ def test_a_comment_ruamel_cannot_emit_costs_only_the_saved_sections_comments(
     (tmp_path / ".kittify").mkdir()
     (tmp_path / CONFIG_PATH).write_text(text)
     ctx = write_boundary(tmp_path, reason="test")
-    assert save_config(ctx, "tracker", {"a": None}) is True
+    assert save_config(ctx, "tracker", {"a": None}, rel=CONFIG_PATH) is True
     after = (tmp_path / CONFIG_PATH).read_text()
     assert after.endswith("project:\n  uuid: x  # keep\n")
-    assert load_config(ctx).section("tracker") == {"items": ({}, None, None), "a": None}
+    assert load_config(ctx, CONFIG_PATH).section("tracker") == {
+        "items": ({}, None, None),
+        "a": None,
+    }

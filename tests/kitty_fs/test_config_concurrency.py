@@ -14,10 +14,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from _fs_repo import git, make_repo, status, worker_cmd
+from _fs_repo import CONFIG_PATH, git, make_repo, status, worker_cmd
 from _fs_workers import SECTION, crash_contents
 
-from kitty_fs import CONFIG_PATH, load_config, save_config, write_boundary
+from kitty_fs import load_config, save_config, write_boundary
 from kitty_fs._atomic import scratch_dir_for, temp_prefix_for
 
 FULL = os.environ.get("KITTY_FULL") == "1"
@@ -91,7 +91,9 @@ def test_concurrent_writers_lose_no_update_and_the_reader_sees_no_partial_file(
     # The reader really ran while the file changed under it.
     assert isinstance(seen["distinct"], int) and seen["distinct"] > 10
 
-    final = load_config(write_boundary(repo, reason="check").read_only()).section(SECTION)
+    final = load_config(write_boundary(repo, reason="check").read_only(), CONFIG_PATH).section(
+        SECTION
+    )
     assert final is not None
     expected_log = ",".join(str(n) for n in range(SAVES))
     for index in range(WRITERS):
@@ -126,7 +128,7 @@ def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: 
     versions = []
     started = time.monotonic()
     for which in (0, 1, 0):
-        save_config(ctx, SECTION, crash_contents(which))
+        save_config(ctx, SECTION, crash_contents(which), rel=CONFIG_PATH)
         versions.append(path.read_bytes())
     save_time = (time.monotonic() - started) / 3
     old, new = versions[0], versions[1]
@@ -174,7 +176,7 @@ def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: 
             which = 0 if data == old else 1
             outcomes["old" if which == 0 else "new"] += 1
             expected = {"provider": "none", **crash_contents(which)}
-            assert load_config(ctx).section(SECTION) == expected, where
+            assert load_config(ctx, CONFIG_PATH).section(SECTION) == expected, where
             # A new temp file: this writer died between creating it and renaming it.
             temps_left += bool(_temps(scratch, prefix) - leftovers)
             assert status(repo) == ([] if which == 0 else [" M .kittify/config.yaml"]), where
@@ -184,7 +186,7 @@ def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: 
         launcher.stdout.close()
 
     # The next save sweeps what killed writers left in the scratch directory.
-    save_config(ctx, SECTION, crash_contents(1 - which))
+    save_config(ctx, SECTION, crash_contents(1 - which), rel=CONFIG_PATH)
     assert [p.name for p in scratch.iterdir() if p.name.startswith(prefix)] == []
     assert status(repo) in ([], [" M .kittify/config.yaml"])
     print(

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from _fs_repo import CONFIG_PATH
 
 from kitty_fs import load_config, read_context, update_config, write_boundary
 from kitty_fs.pytest_plugin import make_git_repo
@@ -29,7 +30,7 @@ def test_compute_sees_the_section_on_disk_and_sets_what_it_returns(repo: Path) -
         seen.append(dict(current))
         return {"uuid": "u-1"} if "uuid" not in current else {}
 
-    assert update_config(ctx, "project", compute) is True
+    assert update_config(ctx, "project", compute, rel=CONFIG_PATH) is True
     assert seen == [{"slug": "demo"}]
     text = (repo / ".kittify/config.yaml").read_text()
     assert (
@@ -42,7 +43,7 @@ def test_an_empty_result_writes_nothing(repo: Path) -> None:
     config = repo / ".kittify/config.yaml"
     before = config.stat().st_mtime_ns
     ctx = write_boundary(repo, reason="test")
-    assert update_config(ctx, "project", lambda current: {}) is False
+    assert update_config(ctx, "project", lambda current: {}, rel=CONFIG_PATH) is False
     assert config.stat().st_mtime_ns == before
 
 
@@ -54,14 +55,14 @@ def test_the_section_is_read_only_inside_compute(repo: Path) -> None:
         return {}
 
     with pytest.raises(TypeError):
-        update_config(ctx, "project", compute)
+        update_config(ctx, "project", compute, rel=CONFIG_PATH)
     assert (repo / ".kittify/config.yaml").read_text() == CONFIG
 
 
 def test_a_missing_section_is_an_empty_mapping(repo: Path) -> None:
     ctx = write_boundary(repo, reason="test")
-    assert update_config(ctx, "dashboard", lambda current: {"seen": len(current)})
-    view = load_config(read_context(repo, reason="test"))
+    assert update_config(ctx, "dashboard", lambda current: {"seen": len(current)}, rel=CONFIG_PATH)
+    view = load_config(read_context(repo, reason="test"), CONFIG_PATH)
     assert view.section("dashboard") == {"seen": 0}
 
 
@@ -77,7 +78,7 @@ _MINT_IF_ABSENT = textwrap.dedent(
         used.append(cur.get("uuid", mine))
         return {} if "uuid" in cur else {"uuid": mine}
 
-    update_config(ctx, "project", mint_if_absent)
+    update_config(ctx, "project", mint_if_absent, rel=".kittify/config.yaml")
     print(used[-1])
     """
 )
@@ -93,7 +94,7 @@ def test_racing_writers_that_mint_if_absent_agree_on_one_value(repo: Path) -> No
     ]
     used = {racer.communicate(timeout=60)[0].strip() for racer in racers}
     assert [racer.returncode for racer in racers] == [0] * 8
-    project = load_config(read_context(repo, reason="test")).section("project")
+    project = load_config(read_context(repo, reason="test"), CONFIG_PATH).section("project")
     assert project is not None
     stored = project["uuid"]
     assert used == {stored}

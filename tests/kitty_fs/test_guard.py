@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from _fs_repo import CONFIG_PATH
 
 import kitty_fs
 from kitty_fs import GuardScope, WriteViolation, read_context, read_scope
@@ -356,7 +357,7 @@ def test_reads_of_every_kind_pass(layout: Layout, git_repo: Path, tmp_path: Path
             scratch.write(b"fine")
         assert ctx.read_text("data/a.txt") == "alpha\n"
         assert ctx.listdir("data")
-        assert kitty_fs.load_config(ctx).section("project") is not None
+        assert kitty_fs.load_config(ctx, CONFIG_PATH).section("project") is not None
         status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True)
         assert status.returncode == 0
         head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True)

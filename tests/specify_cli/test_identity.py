@@ -15,6 +15,7 @@ from sk_support import fingerprint, git, porcelain
 from spec_kitty_samples import LEGACY_CONFIG
 
 from kitty_fs import ConfigSchemaError, load_config, read_context, write_boundary
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import InvalidConfig, NotInitializedError
 from specify_cli.identity import (
     BUILD_ID_NAMESPACE,
@@ -215,7 +216,7 @@ def test_ensure_identity_mints_a_uuid_for_a_new_project(new_repo: Callable[..., 
     repo = new_repo("new", config=None)
     identity = ensure_identity(write_boundary(repo, reason="test: init"))
     assert identity.project_uuid.version == 4
-    section = load_config(read_context(repo, reason="t")).section("project")
+    section = load_config(read_context(repo, reason="t"), CONFIG_PATH).section("project")
     assert section is not None
     assert section["uuid"] == str(identity.project_uuid)
     assert section["build_id"] == derive_build_id(identity.project_uuid, identity.node_id)

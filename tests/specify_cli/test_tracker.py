@@ -16,6 +16,7 @@ from sk_support import fingerprint, porcelain
 from spec_kitty_samples import LEGACY_CONFIG
 
 from kitty_fs import ConfigSchemaError, load_config, read_context, write_boundary
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import (
     BadResponse,
     InvalidConfig,
@@ -290,7 +291,7 @@ def test_bind_a_fresh_project(new_repo: Callable[..., Path], settings: SyncSetti
         ctx, provider="linear", project_slug="demo", display_label="Demo", workspace="w1"
     )
     assert result.previous_binding_ref is None
-    section = load_config(ctx).section("tracker")
+    section = load_config(ctx, CONFIG_PATH).section("tracker")
     assert section is not None
     assert dict(section) == {
         "provider": "linear",

@@ -577,7 +577,7 @@ PLUGIN_CASES: list[Case] = [
 
         def status(root: str) -> str:
             ctx: ReadContext = read_context(root, reason="status")
-            view = load_config(ctx)
+            view = load_config(ctx, ".kittify/config.yaml")
             if ctx.exists(".kittify/config.yaml") and ctx.is_file("README.md"):
                 return ctx.read_text("README.md") + str(view) + str(ctx.listdir())
             os.stat(root)
@@ -600,7 +600,7 @@ PLUGIN_CASES: list[Case] = [
             ctx.write_text("notes.txt", "hello")
             ctx.write_bytes("blob", b"x")
             ctx.remove("stale", missing_ok=True)
-            save_config(ctx, "project", {"slug": "demo"})
+            save_config(ctx, "project", {"slug": "demo"}, rel=".kittify/config.yaml")
         """,
     ),
     Case(
@@ -617,11 +617,11 @@ PLUGIN_CASES: list[Case] = [
             from kitty_fs import ReadContext, WriteContext, load_config, save_config
 
             def current(ctx: ReadContext) -> object:
-                return load_config(ctx)
+                return load_config(ctx, ".kittify/config.yaml")
 
             def persist_binding(ctx: WriteContext, ref: str) -> None:
                 current(ctx)
-                save_config(ctx, "tracker", {"binding_ref": ref})
+                save_config(ctx, "tracker", {"binding_ref": ref}, rel=".kittify/config.yaml")
                 ctx.write_text(".kittify/last-bind", ref)
             """,
         },
@@ -741,7 +741,7 @@ PLAIN_CASES: list[Case] = [
         from kitty_fs import ReadContext, save_config
 
         def upgrade(ctx: ReadContext) -> None:
-            save_config(ctx, "tracker", {"binding_ref": "new"})  # E: Argument 1 to "save_config" has incompatible type "ReadContext"; expected "WriteContext"  [arg-type]
+            save_config(ctx, "tracker", {"binding_ref": "new"}, rel=".kittify/config.yaml")  # E: Argument 1 to "save_config" has incompatible type "ReadContext"; expected "WriteContext"  [arg-type]
         """,
     ),
     _case(
@@ -871,11 +871,11 @@ PLAIN_CASES: list[Case] = [
         from kitty_fs import ReadContext, WriteContext, load_config
 
         def read(ctx: ReadContext) -> None:
-            load_config(ctx)
+            load_config(ctx, ".kittify/config.yaml")
 
         def write(ctx: WriteContext) -> None:
             read(ctx)
-            load_config(ctx)
+            load_config(ctx, ".kittify/config.yaml")
         """,
     ),
 ]

@@ -14,7 +14,9 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from kitty_fs import CONFIG_PATH, ReadContext, WriteContext, load_config, update_config
+from kitty_fs import ReadContext, WriteContext, load_config, update_config
+from specify_cli._kinds import kind_of, shown
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import InvalidConfig
 from specify_cli.identity._derive import (
     derive_build_id,
@@ -43,7 +45,7 @@ def _text(section: Mapping[str, object], key: str, path: Path) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidConfig(
-            f"{path}: project.{key} must be a string, found {type(value).__name__} {value!r}",
+            f"{path}: project.{key} must be a string, found {kind_of(value)} {shown(value)}",
             path=path,
             hint=f"quote the value of project.{key} in {path.name} (nothing was written)",
         )
@@ -99,7 +101,7 @@ def resolve_identity(ctx: ReadContext) -> ProjectIdentity | NotInitialized:
     unchanged. Raises ``InvalidConfig`` for a malformed value (naming the file)
     and lets ``kitty_fs`` config errors through.
     """
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     section = view.section(_SECTION) or {}
     raw_uuid = _text(section, "uuid", view.path)
     if raw_uuid is None:
@@ -126,7 +128,7 @@ def ensure_identity(ctx: WriteContext) -> ProjectIdentity:
         completed.append(identity)
         return {k: v for k, v in identity.as_config().items() if _text(section, k, path) is None}
 
-    update_config(ctx, _SECTION, missing_keys)
+    update_config(ctx, _SECTION, missing_keys, rel=CONFIG_PATH)
     identity = completed[-1]
     return ProjectIdentity(
         project_uuid=identity.project_uuid,

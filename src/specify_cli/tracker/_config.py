@@ -16,6 +16,8 @@ from typing import Any, Final
 import attrs
 
 from kitty_fs import ReadContext, WriteContext, load_config, save_config
+from specify_cli._kinds import kind_of, shown
+from specify_cli._paths import CONFIG_PATH
 from specify_cli.errors import InvalidConfig
 
 __all__ = [
@@ -44,7 +46,7 @@ def thaw(value: object) -> object:
 def _invalid(path: Path | None, key: str, expected: str, value: object) -> InvalidConfig:
     where = f"{path}: " if path is not None else ""
     return InvalidConfig(
-        f"{where}tracker.{key} must be {expected}, found {type(value).__name__} {value!r:.60}",
+        f"{where}tracker.{key} must be {expected}, found {kind_of(value)} {shown(value)}",
         path=path,
         hint=f"fix tracker.{key} by hand or rerun `spec-kitty tracker bind` (nothing was written)",
     )
@@ -154,7 +156,7 @@ class TrackerConfig:
 
 def load_tracker_config(ctx: ReadContext) -> TrackerConfig:
     """The ``tracker:`` section (an empty ``TrackerConfig`` when absent). Never writes."""
-    view = load_config(ctx)
+    view = load_config(ctx, CONFIG_PATH)
     return TrackerConfig.from_section(view.section(SECTION), view.path)
 
 
@@ -165,4 +167,6 @@ def save_tracker_config(ctx: WriteContext, config: TrackerConfig) -> bool:
     ``None`` are removed, unknown keys on disk that ``config`` does not carry
     are left alone. Comments and other sections survive byte for byte.
     """
-    return save_config(ctx, SECTION, config.to_section(), remove=config.unset_keys())
+    return save_config(
+        ctx, SECTION, config.to_section(), remove=config.unset_keys(), rel=CONFIG_PATH
+    )

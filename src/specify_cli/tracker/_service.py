@@ -28,8 +28,15 @@ from typing import TYPE_CHECKING, Final, TypedDict
 
 import attrs
 
-from kitty_fs import CONFIG_PATH, ReadContext, WriteContext, save_config
-from specify_cli.errors import BadResponse, StaleBinding, TrackerNotBound
+from kitty_fs import ReadContext, WriteContext, save_config
+from specify_cli._paths import CONFIG_PATH
+from specify_cli.errors import (
+    BadResponse,
+    StaleBinding,
+    SyncDisabled,
+    TrackerNotBound,
+    Unauthenticated,
+)
 from specify_cli.sync._settings import SyncSettings
 from specify_cli.tracker._config import (
     SECTION,
@@ -117,6 +124,14 @@ class ApplyResult:
     changed: bool
 
 
+_ENABLE_SYNC = "set SPEC_KITTY_ENABLE_SAAS_SYNC=1 and SPEC_KITTY_SAAS_URL"
+_NEEDS_SYNC = "tracker commands need the SaaS: {}; nothing was changed"
+_NEEDS_AUTH = (
+    "tracker commands need a SaaS token: set SPEC_KITTY_SAAS_TOKEN or put one in "
+    "$SPEC_KITTY_HOME/auth.json; nothing was changed"
+)
+
+
 def _bound(ctx: ReadContext) -> TrackerConfig:
     config = load_tracker_config(ctx)
     if not config.provider or not config.binding_ref:
@@ -157,7 +172,15 @@ class TrackerService:
         self.settings = settings
 
     def _client(self) -> SaasClient:
-        self.settings.require()  # SYNC_DISABLED / no token before paying for httpx (~55 ms)
+        # SYNC_DISABLED / no token before paying for httpx (~55 ms). The sync errors' own hints
+        # speak of queued events; a tracker command queues none, so it says what it needs.
+        try:
+            self.settings.require()
+        except SyncDisabled as exc:
+            what = _ENABLE_SYNC if exc.hint == SyncDisabled.default_hint else exc.hint
+            raise SyncDisabled(exc.message, hint=_NEEDS_SYNC.format(what)) from None
+        except Unauthenticated as exc:
+            raise Unauthenticated(exc.message, hint=_NEEDS_AUTH) from None
         from specify_cli.sync._client import SaasClient
 
         return SaasClient(self.settings)
@@ -298,7 +321,7 @@ class TrackerService:
             "provider_context": None if provider_context is None else thaw(provider_context),
         }
         changes.update({key: value for key, value in given.items() if value is not None})
-        changed = save_config(ctx, SECTION, changes)
+        changed = save_config(ctx, SECTION, changes, rel=CONFIG_PATH)
         return BindResult(wanted, current.binding_ref, changed)
 
     def apply(self, ctx: WriteContext, binding_ref: str | None = None) -> ApplyResult:
@@ -308,5 +331,5 @@ class TrackerService:
             binding_ref = _server_ref(self._call(config, "GET", "status"))
         elif not binding_ref.strip():
             raise BadResponse("binding_ref to apply is empty", hint="pass the reported value")
-        changed = save_config(ctx, SECTION, {"binding_ref": binding_ref})
+        changed = save_config(ctx, SECTION, {"binding_ref": binding_ref}, rel=CONFIG_PATH)
         return ApplyResult(config.binding_ref, binding_ref, changed)

@@ -4,17 +4,26 @@ A mission is a directory ``kitty-specs/<slug>/``; its lifecycle stage is the
 furthest artifact present (spec, plan, tasks, analysis). The digest is a
 sha256 over the mission's file names and bytes, so the SaaS can tell whether
 its dossier copy is current without receiving the files.
+
+The scan follows symlinks inside the repository, reads each directory once
+(so a loop such as ``001-a/self -> .`` ends the descent instead of recursing
+forever), skips links that lead nowhere, and refuses a link out of the
+repository with an error naming it.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+from pathlib import Path
 
 import attrs
 
 from kitty_fs import ReadContext
+from specify_cli.errors import SpecKittyError
 
-__all__ = ["MISSIONS_DIR", "Mission", "scan_missions"]
+__all__ = ["MISSIONS_DIR", "Mission", "MissionOutsideRepo", "scan_missions"]
 
 MISSIONS_DIR = "kitty-specs"
 # Furthest first: the first artifact present names the stage.
@@ -25,6 +34,13 @@ _STAGES = (
     ("spec.md", "specified"),
 )
 _MAX_FILES = 2000  # a dossier trigger must stay cheap on a huge tree
+
+
+class MissionOutsideRepo(SpecKittyError):
+    """A mission folder or file is a symlink out of the repository. Nothing was read there."""
+
+    code = "MISSION_OUTSIDE_REPO"
+    exit_code = 9  # ExitCode.FILESYSTEM: the tree on disk is not what spec-kitty can read
 
 
 @attrs.frozen(slots=True)
@@ -43,12 +59,43 @@ class Mission:
         }
 
 
-def _walk(repo: ReadContext, rel: str, out: list[str]) -> None:
-    for name in sorted(repo.listdir(rel)):
+def _resolved(repo: ReadContext, rel: str) -> Path | None:
+    """Where ``rel`` really leads, ``None`` for a link that leads nowhere (dangling, a loop).
+
+    A link out of the repository is an error naming the link: spec-kitty reads
+    missions inside the repository only, and the generic "path escapes the
+    root" would not say which link to fix.
+    """
+    lexical = repo.root / rel
+    try:
+        real = Path(os.path.realpath(lexical, strict=True))
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOENT):
+            return None
+        raise
+    if real != repo.root and not real.is_relative_to(repo.root):
+        raise MissionOutsideRepo(
+            f"{rel} is a symlink to {real}, outside the repository {repo.root}",
+            path=lexical,
+            hint="spec-kitty reads missions only inside the repository: move what the link "
+            f"points to into {MISSIONS_DIR}/ in place of the link, or remove the link",
+        )
+    return real
+
+
+def _walk(repo: ReadContext, rel: str, out: list[str], seen: set[Path]) -> None:
+    """Files below ``rel`` in name order; each directory read once, so a link back up
+    (``self -> .``) or a second link to a folder already read ends the descent."""
+    for name in repo.listdir(rel):
         child = f"{rel}/{name}"
-        if repo.is_dir(child):
-            _walk(repo, child, out)
-        elif repo.is_file(child) and len(out) < _MAX_FILES:
+        real = _resolved(repo, child)
+        if real is None:
+            continue
+        if real.is_dir():
+            if real not in seen:
+                seen.add(real)
+                _walk(repo, child, out, seen)
+        elif real.is_file() and len(out) < _MAX_FILES:
             out.append(child)
 
 
@@ -57,12 +104,13 @@ def scan_missions(repo: ReadContext) -> list[Mission]:
     if not repo.is_dir(MISSIONS_DIR):
         return []
     missions = []
-    for slug in sorted(repo.listdir(MISSIONS_DIR)):
+    for slug in repo.listdir(MISSIONS_DIR):
         base = f"{MISSIONS_DIR}/{slug}"
-        if slug.startswith(".") or not repo.is_dir(base):
+        real = None if slug.startswith(".") else _resolved(repo, base)
+        if real is None or not real.is_dir():
             continue
         files: list[str] = []
-        _walk(repo, base, files)
+        _walk(repo, base, files, {real})
         digest = hashlib.sha256()
         for rel in files:
             digest.update(rel.encode() + b"\0" + repo.read_bytes(rel) + b"\0")

@@ -17,7 +17,7 @@ def init(repo: WriteContext, inv: Invocation) -> int:
     Existing values, comments and other sections are kept; running it twice
     changes nothing the second time.
     """
-    from kitty_fs import CONFIG_PATH
+    from specify_cli._paths import CONFIG_PATH
     from specify_cli.identity import NotInitialized, ensure_identity, resolve_identity
 
     before = resolve_identity(repo)
