@@ -345,6 +345,47 @@ def plain_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
     return _env(tmp, _repo(tmp, BASE_CONFIG))
 
 
+def state_home_above(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """``SPEC_KITTY_HOME`` is the directory holding the checkout (``$HOME``, a CI workspace)."""
+    return _env(tmp, _repo(tmp, BASE_CONFIG), env={"SPEC_KITTY_HOME": os.fspath(tmp)})
+
+
+def nested_project_state(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """A monorepo whose project is ``services/api``; the state dir at the worktree's top."""
+    top = make_git_repo(
+        tmp / "repo",
+        {"README.md": "mono\n", "services/api/.kittify/config.yaml": BASE_CONFIG},
+    )
+    return _env(
+        tmp,
+        top,
+        cwd=top / "services" / "api",
+        env={"SPEC_KITTY_HOME": os.fspath(top / ".spec-kitty")},
+    )
+
+
+def tmpdir_in_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """``TMPDIR=<repo>/.tmp``, an ignored folder of the repository."""
+    repo = make_git_repo(
+        tmp / "repo",
+        {"README.md": "demo\n", ".gitignore": ".tmp/\n", CONFIG_REL: BASE_CONFIG},
+    )
+    (repo / ".tmp").mkdir()
+    return _env(tmp, repo, env={"TMPDIR": os.fspath(repo / ".tmp")})
+
+
+def mission_symlink_loop(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """``kitty-specs/001-a/self -> .``: a mission that contains itself."""
+    repo = _repo(tmp, BASE_CONFIG)
+    mission = repo / "kitty-specs" / "001-a"
+    mission.mkdir(parents=True)
+    (mission / "spec.md").write_text("# spec\n")
+    (mission / "self").symlink_to(".")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "loop"], cwd=repo, check=True, capture_output=True)
+    return _env(tmp, repo)
+
+
 # --- hostile config texts -------------------------------------------------------------------
 
 MALFORMED = BASE_CONFIG.replace("  slug: demo-project\n", "  slug: [demo-project\n")
@@ -832,6 +873,52 @@ CASES: tuple[Case, ...] = (
         ),
         names="<repo>/.kittify/../state",
         fix="point SPEC_KITTY_HOME at a directory outside every repository",
+    ),
+    Case(
+        "state-home-above",
+        "`SPEC_KITTY_HOME=<tmp>`: the state directory holds the repository ($HOME, /tmp, a CI"
+        " workspace)",
+        state_home_above,
+        fails(
+            ExitCode.INVALID_CONFIG,
+            "the state directory <tmp> contains the repository <repo>: it would make the whole"
+            " repository writable",
+            ("sync status", "events emit", "init"),
+        ),
+        names="<tmp>",
+        fix="point SPEC_KITTY_HOME at a directory outside every repository",
+    ),
+    Case(
+        "nested-project-state",
+        "a monorepo project (`services/api`) with `SPEC_KITTY_HOME` at the worktree's top",
+        nested_project_state,
+        fails(
+            ExitCode.INVALID_CONFIG,
+            "the state directory <repo>/.spec-kitty is inside the git worktree <repo> that"
+            " holds the project <repo>/services/api",
+            ("sync status", "events emit", "init"),
+        ),
+        names="<repo>/.spec-kitty",
+        fix="point SPEC_KITTY_HOME at a directory outside every repository",
+    ),
+    Case(
+        "tmpdir-in-repo",
+        "`TMPDIR=<repo>/.tmp` (ignored): temp files go to the state directory instead",
+        tmpdir_in_repo,
+        works(("sync status", "events emit", "tracker status")),
+    ),
+    Case(
+        "mission-symlink-loop",
+        "a mission that contains itself (`kitty-specs/001-a/self -> .`)",
+        mission_symlink_loop,
+        (
+            Run(
+                "dossier sync",
+                ("dossier", "sync"),
+                ExitCode.OK,
+                "001-a: 1 file(s), digest 275069fd4527",
+            ),
+        ),
     ),
     Case(
         "payload-malformed",
