@@ -155,6 +155,30 @@ def _main_program(argv: list[str]) -> tuple[str, str | None]:
     return "interactive", None
 
 
+def _blocked_by_program(violation: Violation) -> bool:
+    """Whether an enforcing read scope of the program's own kitty_fs refuses this attempt.
+
+    The audit's scope only reports; a program built on kitty_fs runs its own guard (another
+    copy of the module, with its own hook), which raises. Its active scopes say so.
+    """
+    guard = sys.modules.get("kitty_fs._guard")
+    active = getattr(guard, "active_scopes", None)
+    if guard is None or guard is sys.modules.get(GuardScope.__module__) or not callable(active):
+        return violation.blocked
+    try:
+        for scope in active():
+            if getattr(scope, "mode", None) != "enforce":
+                continue
+            if violation.kind == "subprocess":
+                if not scope.allow_subprocess:
+                    return True
+            elif scope.covers(violation.path):
+                return True
+    except Exception:  # another kitty_fs version with another contract
+        return violation.blocked
+    return violation.blocked
+
+
 def main_starter(argv: list[str]) -> Callable[[], bool]:
     """A function telling, at exit, whether the main program (script, ``-m`` module) ran.
 
@@ -199,6 +223,7 @@ def start(report: str) -> None:
             popen_pending.discard(ident)
         record: dict[str, object] = {"type": "attempt", **violation.as_dict()}
         record["origin"] = call_site(getframe(1)) or record["origin"]
+        record["blocked"] = _blocked_by_program(violation)
         record["written"] = None
         target = _declared_intent() if violation.kind == "write" else None
         if target is not None and target != violation.path:

@@ -59,7 +59,9 @@ exit status:
                       rel        path relative to the root (subprocess: command line)
                       written    {{"path", "rel"}} of the file really touched when it is
                                  not path (a store's lock or temp file), else null
-                      reason     the scope's reason; blocked: always false here
+                      reason     the scope's reason
+                      blocked    true when the program's own enforcing kitty_fs
+                                 read scope refused it (the audit only reports)
                       pid, thread
                       frames     [{{"file", "line", "function"}}], innermost first
                       origin     the call site: the first frame of the user's code, i.e.

@@ -529,3 +529,26 @@ def test_the_console_script_end_to_end(git_repo: Path, tmp_path: Path) -> None:
     helped = subprocess.run([str(tool), "audit", "--help"], capture_output=True, text=True)
     assert "exit status:" in helped.stdout and "kitty-fs-audit/1" in helped.stdout
     assert textwrap.dedent(helped.stdout) == helped.stdout
+
+
+ENFORCED = """\
+import pathlib
+from kitty_fs import WriteViolation, read_context, read_scope
+root = pathlib.Path({root!r})
+with read_scope(read_context(root, reason="status")):
+    try:
+        (root / "refused.txt").write_text("x")
+    except WriteViolation:
+        print("refused by the program's own guard")
+(root / "after.txt").write_text("x")
+"""
+
+
+def test_an_attempt_the_programs_own_guard_refused_is_reported_blocked(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(tmp_path, "enforced.py", ENFORCED, git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "python", str(script))
+    assert code == 1
+    found = [(a["rel"], a["blocked"], a["origin"]["line"]) for a in _attempts(report)]
+    assert found == [("refused.txt", True, 6), ("after.txt", False, 9)]
