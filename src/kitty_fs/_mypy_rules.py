@@ -30,6 +30,7 @@ __all__ = [
     "MINT_CLASS",
     "MINT_EVOLVE",
     "PATH_CLASS",
+    "PATH_METHODS_REMOVED",
     "PATH_METHOD_RULES",
     "READ_SAFE_OPEN_FLAGS",
     "RULES_DIGEST",
@@ -164,6 +165,11 @@ PATH_METHOD_RULES: Final[dict[str, WriteRule]] = {
     "hardlink_to": _path("hardlink_to", _METADATA),
     "link_to": _path("link_to", _METADATA),
 }
+
+# Path methods a rule names that later Pythons removed, with the version that removed them.
+# The rule stays: mypy checks code against its configured python_version, and typeshed still
+# declares them below these versions, so code targeting 3.11 may call them.
+PATH_METHODS_REMOVED: Final[dict[str, tuple[int, int]]] = {"link_to": (3, 12)}
 
 # Minting: the boundary function, the constructor, and attrs.evolve (which can re-root a copy).
 MINT_BOUNDARY: Final = "kitty_fs._context.write_boundary"

@@ -21,19 +21,25 @@ before/after diff (untracked files, tracked files' content and mtime) catches
 writes no hook sees: shell commands, non-Python children, C extensions.
 
 CMD is a script (script.py), -m MODULE, -c CODE, python ARGS (this
-interpreter), or a command on PATH: a console script such as spec-kitty runs
-with its own interpreter and is audited when that interpreter can import
-kitty_fs. Put -- before CMD.
+interpreter), an interpreter or console script by path (other-venv/bin/python,
+other-venv/bin/spec-kitty: run as given, in its own environment), or a command
+on PATH. Any CPython 3.11+ is audited, whether or not kitty_fs is installed
+there: the hook is a private standard-library-only copy put on PYTHONPATH, and
+nothing else of kitty-fs is. Put -- before CMD.
 """
 
 _AUDIT_EPILOG = f"""\
 exit status:
   0  the root was not touched: no write attempt recorded, worktree unchanged
   1  writes detected: write attempts inside the root, subprocesses that may
-     write, or a changed worktree (the command's own exit status is reported,
-     not propagated)
+     write, or a changed worktree
   2  usage error: bad options, no command, ROOT not a directory in a git worktree
   3  the command could not be started (not found, not executable)
+  4  incomplete: no write seen, but the audit did not see the whole program: a
+     Python process ran without the hook (an interpreter too old for it), a
+     Python program loaded no hook (-I, -E, -S), or the main program never
+     started (-m with a module that is not there, a missing script)
+  The command's own exit status is not propagated: it is shown beside the result.
 
 --json prints one JSON object on stdout (the command's stdout goes to stderr):
   schema            "{"kitty-fs-audit/1"}"
@@ -41,20 +47,31 @@ exit status:
   command           CMD ARGS as given; resolved_command: what was executed
   command_exit      the command's exit status (negative: killed by that signal)
   exit_code         the audit's exit status (above); clean: exit_code == 0
+  result            "clean", "writes" or "incomplete" (exit 0, 1, 4)
+  incomplete        list of strings: why the audit may have missed writes
   attempts          list of write attempts, each:
                       kind       "write" or "subprocess"
                       operation  what was attempted ("open for writing, mode 'w'", ...)
                       event      the audit event ("open", "os.rename", ...)
-                      path       absolute path (subprocess: its working directory)
+                      path       absolute path (subprocess: its working directory); when
+                                 a kitty_fs store declared the file it was saving (a
+                                 config), that file, and the lock/temp file in written
                       rel        path relative to the root (subprocess: command line)
-                      reason     the scope's reason; blocked: always false here
+                      written    {{"path", "rel"}} of the file really touched when it is
+                                 not path (a store's lock or temp file), else null
+                      reason     the scope's reason
+                      blocked    true when the program's own enforcing kitty_fs
+                                 read scope refused it (the audit only reports)
                       pid, thread
                       frames     [{{"file", "line", "function"}}], innermost first
-                      origin     the first of those frames outside the standard
-                                 library (the code that asked), or null
+                      origin     the call site: the first frame of the user's code, i.e.
+                                 outside kitty_fs, the standard library, installed
+                                 libraries and console-script launchers (for a program
+                                 installed in site-packages: the first frame of its
+                                 own package), or null
   bytecode_writes   number of __pycache__ writes inside the root (not counted)
   worktree_changes  list of strings, one per difference in the git diff
-  processes         Python processes seen: {{"pid", "argv", "executable",
+  processes         Python processes seen: {{"pid", "argv", "executable", "prefix",
                     "guarded", "error"}}; guarded=false means no hook ran there
 
 examples:

@@ -22,7 +22,9 @@ Counts: 6 commands in the stress variant by default, 40 with ``KITTY_FULL=1``.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,23 +54,51 @@ OTHER_UUID = "0b9e8c0e-1111-4a8f-9c57-0d6a0f5e9f10"
 _BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
 
+_IN_OPEN = 0x20  # inotify: the watched file was opened
+
+
+@contextlib.contextmanager
+def _opens_of(path: Path) -> Iterator[Callable[[], bool]]:
+    """Watch ``path`` with inotify; yields ``opened()``: was it opened since the last call?
+
+    Any version of ``filelock`` opens the lock file on each attempt while it waits (3.x
+    with ``O_TRUNC``, which changed the mtime; 4.x without), so an open by someone else
+    is the one sign, independent of the version, that a writer waits for the lock.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    if fd < 0:
+        pytest.skip(f"inotify unavailable: {os.strerror(ctypes.get_errno())}")
+    try:
+        if libc.inotify_add_watch(fd, os.fsencode(path), _IN_OPEN) < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {path}")
+
+        def opened() -> bool:
+            try:
+                return bool(os.read(fd, 4096))
+            except BlockingIOError:
+                return False
+
+        yield opened
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def _holding_save_lock(repo: Path) -> Iterator[Callable[[subprocess.Popen[str]], None]]:
     """Hold the config's save lock; yields ``wait_for_waiter(proc)``.
 
-    A blocked ``filelock`` re-opens the lock file with ``O_TRUNC`` on every poll
-    (every 50 ms), which updates its mtime: a new mtime after we took the lock
-    means a writer has reached ``save_config`` and waits for us.
+    A writer that has reached ``save_config`` and waits for us opens the lock file on each
+    poll (every 50 ms); the test sees those opens through inotify (``_opens_of``).
     """
     target = write_boundary(repo, reason="fault test: lock").path(CONFIG_REL)
     lock = _lock_path(target)
-    with locked(target):
-        taken = lock.stat().st_mtime_ns
+    with locked(target), _opens_of(lock) as opened:
 
         def wait_for_waiter(proc: subprocess.Popen[str]) -> None:
             def waiting() -> bool:
                 assert proc.poll() is None, f"finished without the lock: {proc.communicate()}"
-                return lock.stat().st_mtime_ns != taken
+                return opened()
 
             wait_until("the command to wait for the save lock", waiting)
 

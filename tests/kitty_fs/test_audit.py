@@ -265,7 +265,9 @@ def test_json_schema(git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixtur
         "resolved_command",
         "command_exit",
         "exit_code",
+        "result",
         "clean",
+        "incomplete",
         "attempts",
         "bytecode_writes",
         "worktree_changes",
@@ -276,6 +278,7 @@ def test_json_schema(git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixtur
     assert report["command"] == ["python", str(script)]
     assert report["resolved_command"] == [sys.executable, str(script)]
     assert report["command_exit"] == 0 and report["bytecode_writes"] == 0
+    assert (report["result"], report["incomplete"]) == ("writes", [])
     attempt = _attempts(report)[0]
     assert set(attempt) == {
         "kind",
@@ -289,12 +292,15 @@ def test_json_schema(git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixtur
         "pid",
         "origin",
         "frames",
+        "written",
     }
+    assert attempt["written"] is None  # no kitty_fs store declared another target
     assert attempt["path"] == str(git_repo / "one.txt") and attempt["event"] == "open"
     assert isinstance(attempt["pid"], int) and attempt["thread"] == "MainThread"
     (process,) = report["processes"]
-    assert set(process) == {"pid", "argv", "executable", "guarded", "error"}
+    assert set(process) == {"pid", "argv", "executable", "prefix", "guarded", "error"}
     assert process["guarded"] is True and process["error"] is None
+    assert process["prefix"] == sys.prefix
 
 
 def test_the_command_exit_status_is_reported_not_propagated(
@@ -308,20 +314,192 @@ def test_the_command_exit_status_is_reported_not_propagated(
     assert "command exit status: killed by signal 15" in text
 
 
-def test_a_foreign_interpreter_is_reported_unguarded(
+def test_a_foreign_interpreter_is_guarded_too(
     git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     foreign = shutil.which("python3", path="/usr/bin:/usr/local/bin")
     if foreign is None or os.path.realpath(foreign) == os.path.realpath(sys.executable):
         pytest.skip("no second Python interpreter here")
-    probe = subprocess.run([foreign, "-c", "import kitty_fs"], capture_output=True)
-    if probe.returncode == 0:
-        pytest.skip(f"{foreign} can import kitty_fs")
     script = _script(tmp_path, "writer.py", WRITER, git_repo)
     code, report = _audit_json(capfd, "--root", str(git_repo), "--", foreign, str(script))
-    assert code == 1 and _attempts(report) == []  # no hook, but the diff sees two.txt
+    assert code == 1 and [a["rel"] for a in _attempts(report)] == ["one.txt", "two.txt", "three"]
     (process,) = report["processes"]
-    assert process["guarded"] is False and "kitty_fs" in process["error"]
+    assert process["guarded"] is True and process["executable"] == foreign
+
+
+def _bare_venv(tmp_path: Path) -> Path:
+    """A venv with nothing installed (no pip even): kitty_fs and its deps are not importable."""
+    venv = tmp_path / "other-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv
+
+
+def test_a_venv_interpreter_keeps_its_venv(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    venv = _bare_venv(tmp_path)
+    python = venv / "bin" / "python"
+    assert python.is_symlink()  # the case path.resolve() used to break
+    code = main(
+        ["audit", "--root", str(git_repo), "--", str(python), "-c", "import sys; print(sys.prefix)"]
+    )
+    out = capfd.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[0] == str(venv)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", str(python), "-c", "0")
+    assert report["resolved_command"][0] == str(python)
+    (process,) = report["processes"]
+    assert (process["prefix"], process["guarded"]) == (str(venv), True)
+
+
+PROBE_ELSEWHERE = """import importlib.util, pathlib, sys
+missing = [m for m in ("kitty_fs", "attrs", "ruamel", "filelock") if importlib.util.find_spec(m)]
+print("importable:", missing, "loaded:", sorted(m for m in sys.modules if "kitty" in m))
+def save(path):
+    path.write_text("x")
+save(pathlib.Path({root!r}) / "elsewhere.txt")
+"""
+
+
+def test_a_program_in_another_environment_is_guarded_without_kitty_fs_on_its_path(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    venv = _bare_venv(tmp_path)
+    script = _script(tmp_path, "probe.py", PROBE_ELSEWHERE, git_repo)
+    code, report = _audit_json(
+        capfd, "--root", str(git_repo), "--", str(venv / "bin" / "python"), str(script)
+    )
+    assert code == 1 and report["result"] == "writes"
+    (attempt,) = _attempts(report)
+    assert attempt["rel"] == "elsewhere.txt"
+    assert attempt["origin"] == {"file": str(script), "line": 5, "function": "save"}
+    assert [f["line"] for f in attempt["frames"] if f["file"] == str(script)] == [5, 6]
+    (process,) = report["processes"]
+    assert process["guarded"] is True and process["prefix"] == str(venv)
+
+
+def test_nothing_of_kitty_fs_or_its_dependencies_is_importable_in_the_audited_program(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    venv = _bare_venv(tmp_path)
+    script = _script(tmp_path, "probe.py", PROBE_ELSEWHERE, git_repo)
+    tool = Path(sys.executable).with_name("kitty-fs")
+    result = subprocess.run(
+        [str(tool), "audit", "--root", str(git_repo), "--", str(venv / "bin" / "python"), script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    # Only the private hook package is loaded; nothing kitty-fs depends on can be imported.
+    assert (
+        "importable: [] loaded: ['_kitty_fs_audit_hook', '_kitty_fs_audit_hook._audit_child'"
+        in (result.stdout)
+    )
+    assert f"1. open for writing, mode 'w': elsewhere.txt by {script}:5" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "reason"),
+    [
+        (["-m", "kfs_no_such_module_anywhere"], "the program did not start"),
+        (["python", "kfs-no-such-script.py"], "the program did not start"),
+        (["python", "-I", "-c", "0"], "no audit hook ran in it"),
+    ],
+)
+def test_an_audit_that_saw_nothing_is_incomplete_not_clean(
+    git_repo: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    reason: str,
+) -> None:
+    monkeypatch.chdir(git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", *command)
+    assert (code, report["result"], report["clean"]) == (4, "incomplete", False)
+    assert any(reason in r for r in report["incomplete"]), report["incomplete"]
+    assert main(["audit", "--root", str(git_repo), "--", *command]) == 4
+    out = capfd.readouterr().out
+    assert "result: INCOMPLETE" in out and reason in out
+    assert "exit 4" in out
+
+
+def _old_python() -> str | None:
+    """An installed CPython older than kitty_fs supports (the hook cannot load there)."""
+    for version in ("3.9", "3.8", "3.7"):
+        found = shutil.which(f"python{version}")
+        candidates = [found] if found else []
+        candidates += sorted(
+            str(p) for p in Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}")
+        )
+        for candidate in candidates:
+            probe = subprocess.run([candidate, "-c", "0"], capture_output=True, check=False)
+            if probe.returncode == 0:
+                return candidate
+    return None
+
+
+def test_a_child_that_could_not_be_guarded_makes_the_audit_incomplete(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    old = _old_python()
+    if old is None:
+        pytest.skip("no CPython older than 3.10 installed to run an unguardable child")
+    parent = tmp_path / "parent.py"
+    parent.write_text(f"import subprocess\nsubprocess.run([{old!r}, '-c', '0'], check=True)\n")
+    code, report = _audit_json(
+        capfd, "--root", str(git_repo), "--allow-subprocess", "--", "python", str(parent)
+    )
+    assert (code, report["result"]) == (4, "incomplete")
+    guarded = sorted(bool(p["guarded"]) for p in report["processes"])
+    assert guarded == [False, True]
+    (reason,) = report["incomplete"]
+    assert "ran without the guard: cannot load the kitty_fs audit hook in Python 3." in reason
+
+
+def test_a_failing_command_is_shown_beside_the_result(
+    git_repo: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--root", str(git_repo), "--", "-c", "raise SystemExit(7)"]) == 0
+    out = capfd.readouterr().out
+    assert out.rstrip().endswith(
+        "result: clean: nothing inside the root was written (exit 0);"
+        " the command itself exited with status 7"
+    )
+
+
+LOCKED_SAVE = """import pathlib
+from filelock import FileLock
+from kitty_fs._intent import write_intent
+root = pathlib.Path({root!r})
+config = root / ".kittify" / "config.yaml"
+with write_intent(config):
+    with FileLock(root / ".git" / "kitty-fs" / "config.yaml.lock"):
+        pass
+"""
+
+
+def test_a_declared_write_intent_names_the_target_and_the_lock_as_detail(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (git_repo / ".git" / "kitty-fs").mkdir()
+    script = _script(tmp_path, "locked.py", LOCKED_SAVE, git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "python", str(script))
+    assert code == 1
+    attempts = _attempts(report)
+    # filelock may probe its directory first (mkdir, a temp file): all serve the config.
+    assert {(a["rel"], a["path"]) for a in attempts} == {
+        (".kittify/config.yaml", str(git_repo / ".kittify" / "config.yaml"))
+    }
+    (first,) = [a for a in attempts if a["written"]["rel"].endswith(".lock")]
+    assert first["written"]["rel"] == ".git/kitty-fs/config.yaml.lock"
+    assert first["written"]["path"] == str(git_repo / ".git" / "kitty-fs" / "config.yaml.lock")
+    # The call site is the user's line, not filelock's (a library) nor kitty_fs's.
+    assert first["origin"] == {"file": str(script), "line": 7, "function": "<module>"}
+    assert any("filelock" in f["file"] for f in first["frames"])
+    main(["audit", "--root", str(git_repo), "--", "python", str(script)])
+    out = capfd.readouterr().out
+    assert f": .kittify/config.yaml (written: .git/kitty-fs/config.yaml.lock) by {script}:7" in out
 
 
 def test_resolve_command() -> None:
@@ -351,3 +529,26 @@ def test_the_console_script_end_to_end(git_repo: Path, tmp_path: Path) -> None:
     helped = subprocess.run([str(tool), "audit", "--help"], capture_output=True, text=True)
     assert "exit status:" in helped.stdout and "kitty-fs-audit/1" in helped.stdout
     assert textwrap.dedent(helped.stdout) == helped.stdout
+
+
+ENFORCED = """\
+import pathlib
+from kitty_fs import WriteViolation, read_context, read_scope
+root = pathlib.Path({root!r})
+with read_scope(read_context(root, reason="status")):
+    try:
+        (root / "refused.txt").write_text("x")
+    except WriteViolation:
+        print("refused by the program's own guard")
+(root / "after.txt").write_text("x")
+"""
+
+
+def test_an_attempt_the_programs_own_guard_refused_is_reported_blocked(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(tmp_path, "enforced.py", ENFORCED, git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "python", str(script))
+    assert code == 1
+    found = [(a["rel"], a["blocked"], a["origin"]["line"]) for a in _attempts(report)]
+    assert found == [("refused.txt", True, 6), ("after.txt", False, 9)]

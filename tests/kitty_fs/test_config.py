@@ -10,6 +10,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -546,18 +547,64 @@ def world_readable_repo() -> Iterator[Path]:
         shutil.rmtree(base)
 
 
+def _blocked_ancestor(path: Path) -> Path | None:
+    """The outermost directory above ``path`` that other users cannot traverse, if any."""
+    for parent in reversed(path.parents):
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            return parent
+    return None
+
+
 def _as_nobody(*args: str) -> dict[str, str]:
+    """Run the worker as uid/gid 65534, with this interpreter.
+
+    The interpreter may live where that user cannot go (pyenv's Pythons under root's 0700
+    home: the loader cannot open their shared libpython). Then the worker runs in a private
+    mount namespace in which a world-traversable stand-in covers the blocking directory and
+    exposes only the interpreter's installation, bind-mounted; the real directory and its
+    permissions are untouched, and the mounts vanish with the namespace.
+    """
     setpriv = shutil.which("setpriv")
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("needs root and setpriv to run a writer as an unprivileged user")
-    done = subprocess.run(
-        [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *worker_cmd(*args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        timeout=60,
-    )
+    command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *worker_cmd(*args)]
+    base = Path(sys.base_prefix)
+    blocked = _blocked_ancestor(base)
+    stand_in: Path | None = None
+    if blocked is not None:
+        unshare = shutil.which("unshare")
+        if unshare is None:
+            pytest.skip(f"{base} is not reachable by other users and unshare is missing")
+        stand_in = Path(tempfile.mkdtemp(prefix="kitty-fs-stand-in-"))
+        inner = stand_in / base.relative_to(blocked)
+        inner.mkdir(parents=True)
+        for level in [inner, *inner.parents]:
+            level.chmod(0o755)
+            if level == stand_in:
+                break
+        script = (
+            f"mount --bind {shlex.quote(str(base))} {shlex.quote(str(inner))}"
+            f" && mount --rbind {shlex.quote(str(stand_in))} {shlex.quote(str(blocked))}"
+            f" && exec {shlex.join(command)}"
+        )
+        command = [unshare, "--mount", "--propagation", "private", "sh", "-c", script]
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            timeout=60,
+        )
+    finally:
+        if stand_in is not None:  # rmdir, never rmtree: were a bind mount still there, fail
+            for level in [inner, *inner.parents]:
+                level.rmdir()
+                if level == stand_in:
+                    break
+    if blocked is not None and done.returncode != 0 and "mount" in done.stderr:
+        pytest.skip(f"cannot expose {base} to another user here: {done.stderr.strip()}")
     assert done.returncode == 0, done.stderr
     result: dict[str, str] = json.loads(done.stdout)
     return result

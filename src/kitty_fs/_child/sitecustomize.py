@@ -8,10 +8,14 @@ which inherit the environment) imports this module at startup. It starts the
 guard in report mode for the audited root, writing each write attempt as one
 JSON line to the report file named by ``KITTY_FS_AUDIT_REPORT``.
 
-An interpreter that cannot import kitty_fs (another Python, another virtual
-environment) records that it ran unguarded instead: its writes are then seen
-only by the porcelain diff. Any ``sitecustomize`` this one shadows is run
-afterwards, so the environment's own start-up hooks keep working.
+It imports the hook from the private package ``_kitty_fs_audit_hook`` that
+``kitty-fs audit`` writes beside it (``_audit_bundle``), never from an
+installed kitty_fs: the audited program may run in another environment, with
+no kitty_fs or another version of it. An interpreter that cannot load the hook
+(a Python older than kitty_fs supports, a broken copy) records that it ran
+unguarded instead, which makes the audit "incomplete". Any ``sitecustomize``
+this one shadows is run afterwards, so the environment's own start-up hooks
+keep working.
 
 Kept to syntax and modules any Python 3.6+ understands, since a foreign
 interpreter may load it.
@@ -29,6 +33,7 @@ def _unguarded(report: str, error: str) -> None:
         "pid": os.getpid(),
         "argv": list(getattr(sys, "orig_argv", sys.argv)),
         "executable": sys.executable,
+        "prefix": sys.prefix,
         "guarded": False,
         "error": error,
     }
@@ -44,11 +49,18 @@ def _start() -> None:
     if not report:
         return
     try:
-        from kitty_fs._audit_child import start
-    except Exception as exc:  # a foreign interpreter, a broken install...
-        _unguarded(report, f"cannot import kitty_fs: {type(exc).__name__}: {exc}")
+        from _kitty_fs_audit_hook._audit_child import start  # type: ignore[import-not-found]
+    except Exception as exc:  # an interpreter too old for the hook, a broken copy...
+        version = sys.version.split()[0]
+        _unguarded(
+            report,
+            f"cannot load the kitty_fs audit hook in Python {version}: {type(exc).__name__}: {exc}",
+        )
         return
-    start(report)
+    try:
+        start(report)
+    except Exception as exc:  # the report cannot be opened, the guard refused to start...
+        _unguarded(report, f"the kitty_fs audit hook failed to start: {type(exc).__name__}: {exc}")
 
 
 def _chain() -> None:
