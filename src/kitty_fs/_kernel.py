@@ -55,8 +55,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_SWITCH",
     "KernelStatus",
+    "Restriction",
     "default_allowed_extras",
     "kernel_status",
+    "prepare_restriction",
     "restrict_writes",
 ]
 
@@ -266,29 +268,58 @@ def _fail(what: str, path: str | None = None) -> OSError:
     return OSError(err, f"kitty-fs kernel layer: {what}{where} failed: {os.strerror(err)}")
 
 
-def restrict_writes(allowed: Sequence[str | os.PathLike[str]]) -> KernelStatus:
-    """Let this process and all its future children write only beneath ``allowed``.
+class Restriction:
+    """A Landlock ruleset built and not yet applied (``prepare_restriction``).
 
-    Irreversible. Each existing path gets a rule (a directory: every handled
-    right beneath it; another file, such as ``/dev/null``: writing and
-    truncating it); paths that do not exist are skipped and listed in the
-    result's ``skipped``. Symlinks are followed (the rule is on the target).
-    When the layer is unavailable (other OS, old kernel, disabled, switched
-    off), nothing is applied and the returned status says why; nothing raises.
-    Raises ``OSError`` only on a real failure part-way (a rule the kernel
-    refuses, ``prctl`` refused), naming the step and the path.
+    ``apply()`` is two syscalls (``prctl``, ``landlock_restrict_self``) on a
+    ruleset whose rules are already in: cheap and allocation-light, so it can
+    run between ``fork`` and ``exec`` (``subprocess``'s ``preexec_fn``), which
+    is how ``kitty-fs run`` restricts only the program and not itself.
+    ``status`` describes the ruleset (``applied`` false until ``apply``).
+    """
+
+    __slots__ = ("_fd", "status")
+
+    def __init__(self, fd: int, status: KernelStatus) -> None:
+        self._fd = fd
+        self.status = status
+
+    def apply(self) -> KernelStatus:
+        """Restrict the calling process (irreversible); the status with ``applied`` true."""
+        import ctypes
+
+        libc = _libc()
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # type: ignore[attr-defined]
+            raise _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+        done = libc.syscall(  # type: ignore[attr-defined]
+            ctypes.c_long(_SYS_RESTRICT_SELF), ctypes.c_int(self._fd), ctypes.c_uint32(0)
+        )
+        if done < 0:
+            raise _fail("landlock_restrict_self")
+        s = self.status
+        return KernelStatus(True, s.abi, "", True, s.allowed, s.skipped)
+
+    def close(self) -> None:
+        """Release the ruleset descriptor (a process that applied it keeps the restriction)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def prepare_restriction(allowed: Sequence[str | os.PathLike[str]]) -> Restriction | None:
+    """Build the ruleset ``restrict_writes`` would apply, without applying it.
+
+    ``None`` when the layer is unavailable (``kernel_status()`` says why).
+    Raises ``OSError`` when the kernel refuses the ruleset or a rule.
     """
     status = kernel_status()
     if not status.available:
-        return status
+        return None
     import ctypes
 
     handled = _handled(status.abi)
-    libc = _libc()
-    syscall = libc.syscall  # type: ignore[attr-defined]
+    syscall = _libc().syscall  # type: ignore[attr-defined]
     syscall.restype = ctypes.c_long
-    prctl = libc.prctl  # type: ignore[attr-defined]
-    prctl.restype = ctypes.c_int
 
     class RulesetAttr(ctypes.Structure):
         _fields_ = (("handled_access_fs", ctypes.c_uint64),)
@@ -330,13 +361,30 @@ def restrict_writes(allowed: Sequence[str | os.PathLike[str]]) -> KernelStatus:
             finally:
                 os.close(fd)
             kept.append(entry)
-        if prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            raise _fail("prctl(PR_SET_NO_NEW_PRIVS)")
-        if (
-            syscall(ctypes.c_long(_SYS_RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0))
-            < 0
-        ):
-            raise _fail("landlock_restrict_self")
-    finally:
+    except BaseException:
         os.close(ruleset)
-    return KernelStatus(True, status.abi, "", True, tuple(kept), tuple(skipped))
+        raise
+    return Restriction(
+        ruleset, KernelStatus(True, status.abi, "", False, tuple(kept), tuple(skipped))
+    )
+
+
+def restrict_writes(allowed: Sequence[str | os.PathLike[str]]) -> KernelStatus:
+    """Let this process and all its future children write only beneath ``allowed``.
+
+    Irreversible. Each existing path gets a rule (a directory: every handled
+    right beneath it; another file, such as ``/dev/null``: writing and
+    truncating it); paths that do not exist are skipped and listed in the
+    result's ``skipped``. Symlinks are followed (the rule is on the target).
+    When the layer is unavailable (other OS, old kernel, disabled, switched
+    off), nothing is applied and the returned status says why; nothing raises.
+    Raises ``OSError`` only on a real failure part-way (a rule the kernel
+    refuses, ``prctl`` refused), naming the step and the path.
+    """
+    restriction = prepare_restriction(allowed)
+    if restriction is None:
+        return kernel_status()
+    try:
+        return restriction.apply()
+    finally:
+        restriction.close()

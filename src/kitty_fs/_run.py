@@ -2,16 +2,16 @@
 # (plain str paths, compared by prefix, as the guard does; /tmp is a fallback on purpose)
 """``kitty-fs run --read-only``: run any program with a directory writable by nothing in its tree.
 
-The kernel layer (``_kernel``) does the work: this process restricts itself
-with Landlock, allowing writes only beneath the ``--writable`` directories, a
-private temp dir outside the root and the ``/dev`` extras, then starts the
-program and waits. Everything else on the machine, the root included, is
-read-only for the program and every process it starts, in any language.
+The kernel layer (``_kernel``) does the work: a Landlock ruleset allowing
+writes only beneath the ``--writable`` directories, a private temp dir outside
+the root and the ``/dev`` extras is built here, and applied in the child
+between ``fork`` and ``exec`` (two syscalls), so the program and every process
+it starts find everything else on the machine, the root included, read-only
+from their first instruction, in any language.
 
-Why restrict ourselves and then start a child, rather than ``exec``: the
-restriction is applied before the program exists (no ``preexec_fn``, which is
-unsafe after threads), nothing kitty-fs does afterwards can write either, and
-the parent is still there to remove the private temp dir and to forward
+Why a child rather than restricting ourselves and ``exec``: the parent stays
+free to remove the private temp dir afterwards (removing it needs a write in
+its parent directory, which the program must not have) and to forward
 ``SIGTERM``/``SIGHUP`` (a service manager signals the pid it started).
 ``SIGINT``/``SIGQUIT`` from the terminal reach the whole foreground process
 group, so the parent ignores them while it waits instead of dying first. The
@@ -35,7 +35,7 @@ import tempfile
 from collections.abc import Sequence
 from types import FrameType
 
-from kitty_fs._kernel import KernelStatus, default_allowed_extras, restrict_writes
+from kitty_fs._kernel import default_allowed_extras, kernel_status, prepare_restriction
 
 __all__ = [
     "ENV_RUN_ROOT",
@@ -184,26 +184,36 @@ def run_read_only(
     tmp = _private_tmp(root)
     try:
         allowed = allowed_paths(root, writable, tmp)
-        status: KernelStatus = restrict_writes(allowed)
-        if not status.applied:
+        restriction = prepare_restriction(allowed)
+        if restriction is None:
+            reason = kernel_status().reason
             if not fallback_audit_hook:
                 raise RunUsageError(
-                    f"the kernel layer is unavailable here: {status.reason}; refusing to run. "
+                    f"the kernel layer is unavailable here: {reason}; refusing to run. "
                     "Pass --fallback-audit-hook to run with the audit-hook guard in Python "
                     "processes only (weaker: C code and non-Python programs are not stopped)",
                     EXIT_NO_KERNEL,
                 )
             if announce:
                 print(
-                    f"kitty-fs run: kernel layer off ({status.reason}); only Python processes "
+                    f"kitty-fs run: kernel layer off ({reason}); only Python processes "
                     "are guarded (audit hook, enforce mode)",
                     file=sys.stderr,
                 )
-        env = _child_env(root, tmp, [os.path.realpath(w) for w in writable], not status.applied)
+        env = _child_env(root, tmp, [os.path.realpath(w) for w in writable], restriction is None)
         try:
-            process = subprocess.Popen([program, *command[1:]], env=env)
+            process = subprocess.Popen(
+                [program, *command[1:]],
+                env=env,
+                # Between fork and exec: two syscalls on a ruleset built above. This
+                # process has started no thread, so preexec_fn's fork caveat does not apply.
+                preexec_fn=restriction.apply if restriction is not None else None,
+            )
         except PermissionError as exc:
             raise RunUsageError(f"{program}: cannot execute: {exc}", EXIT_CANNOT_EXECUTE) from exc
+        finally:
+            if restriction is not None:
+                restriction.close()
         return _wait(process)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
