@@ -565,14 +565,29 @@ def _sqlite_authorizer(
     """Refuse (enforce) or record (report) an ``ATTACH``/``VACUUM INTO`` target inside a root.
 
     SQLite calls it while compiling each statement; only ``SQLITE_ATTACH`` is
-    looked at, and only while a scope is active. It cannot raise (SQLite turns
+    looked at, and only while a scope is active. A target given as a bound
+    parameter is unknown at that point and counts as inside the root. It cannot raise (SQLite turns
     an exception into a refusal with no message), so the violation is
     recorded on the scope and ``SQLITE_DENY`` makes SQLite raise
     ``sqlite3.DatabaseError: not authorized``.
     """
     scopes = _ACTIVE[0]
-    if action != _SQLITE_ATTACH or not scopes or arg1 is None:
+    if action != _SQLITE_ATTACH or not scopes:
         return _SQLITE_OK
+    if arg1 is None:
+        # A bound parameter or an expression: SQLite knows the file only when it runs
+        # the statement, too late to ask. Conservative, like an unknown git sub-command.
+        operation = "ATTACH or VACUUM INTO a database named by a parameter (target unknown)"
+        deny = _violate(
+            list(scopes),
+            "write",
+            operation,
+            "sqlite3 ATTACH",
+            "<parameter>",
+            None,
+            raise_violation=False,
+        )
+        return _SQLITE_DENY if deny else _SQLITE_OK
     attempt = write_attempt("sqlite3.connect", (arg1,))
     if attempt is None:
         return _SQLITE_OK
