@@ -1,6 +1,6 @@
 """Cost of the runtime guard, as ratios taken side by side in one run.
 
-Three states of the same workload, each in a fresh interpreter (an audit hook
+Six states of the same workload, each in a fresh interpreter (an audit hook
 cannot be removed, so "no hook" needs a process that never installed one):
 
 * ``nohook``: kitty_fs imported, the guard never entered;
@@ -9,7 +9,13 @@ cannot be removed, so "no hook" needs a process that never installed one):
 * ``idle``:   the hook installed (one scope entered and left), no scope active:
   what every process pays after its first read command;
 * ``scope``:  inside ``read_scope`` on the repository, with a side channel,
-  as the spec-kitty dispatcher runs a read command.
+  as the spec-kitty dispatcher runs a read command;
+* ``kernel``: the kernel layer only (Landlock restricts the worker to the side
+  channel and the ``/dev`` extras), no audit hook;
+* ``kernel+scope``: both layers, as a read command runs where Landlock exists.
+
+The kernel states need Landlock; where it is unavailable they are left out
+and the reason is printed.
 
 Workloads, all inside the guarded root: ``reads`` (N x open+read+close of a
 small file), ``stats`` (N x ``os.stat``; not an audited call, so any cost is
@@ -39,7 +45,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-STATES = ("nohook", "noop", "idle", "scope")
+STATES = ("nohook", "noop", "idle", "scope", "kernel", "kernel+scope")
 WORKLOADS = ("reads", "stats", "load_config")
 
 CONFIG = """\
@@ -77,6 +83,11 @@ def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict
 
     ctx = kitty_fs.read_context(root, reason="bench: sync status")
     state_dir = root / ".state"
+    if state.startswith("kernel"):
+        from kitty_fs._kernel import default_allowed_extras, restrict_writes
+
+        status = restrict_writes([state_dir, *default_allowed_extras()])
+        assert status.applied, status
     if state == "idle":
         with kitty_fs.read_scope(ctx):
             pass
@@ -109,7 +120,7 @@ def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict
             "load_config": _best(do_configs, inner),
         }
 
-    if state == "scope":
+    if state in ("scope", "kernel+scope"):
         with kitty_fs.read_scope(ctx, side_channels=[state_dir]) as scope:
             result = measure()
         assert scope.violations == (), scope.violations
@@ -152,14 +163,18 @@ def main() -> None:
         print(json.dumps(timings))
         return
 
-    samples: dict[str, dict[str, list[float]]] = {s: {w: [] for w in WORKLOADS} for s in STATES}
+    from kitty_fs._kernel import kernel_status
+
+    kernel = kernel_status()
+    states = STATES if kernel.available else STATES[:4]
+    samples: dict[str, dict[str, list[float]]] = {s: {w: [] for w in WORKLOADS} for s in states}
     with tempfile.TemporaryDirectory(prefix="kitty-fs-bench-") as scratch:
         root = Path(scratch, "repo").resolve()
         (root / ".kittify").mkdir(parents=True)
         (root / ".kittify" / "config.yaml").write_text(CONFIG)
         (root / "data.txt").write_bytes(b"x" * 512)
         (root / ".state").mkdir()
-        order = list(STATES)
+        order = list(states)
         for _ in range(args.reps):
             random.shuffle(order)
             for state in order:
@@ -174,11 +189,11 @@ def main() -> None:
         f"{'workload':<12} {'no hook':>10} {'no-op hook':>11} {'idle':>10} {'in scope':>10}"
         "   noop/none  idle/none  scope/none  scope/noop"
     )
+    medians = {
+        state: {w: statistics.median(samples[state][w]) for w in WORKLOADS} for state in states
+    }
     for workload in WORKLOADS:
-        base = statistics.median(samples["nohook"][workload])
-        noop = statistics.median(samples["noop"][workload])
-        idle = statistics.median(samples["idle"][workload])
-        scope = statistics.median(samples["scope"][workload])
+        base, noop, idle, scope = (medians[s][workload] for s in STATES[:4])
         unit = 1e6 / (args.configs if workload == "load_config" else args.reads)
         print(
             f"{workload:<12} {base * unit:>8.2f}us {noop * unit:>9.2f}us {idle * unit:>8.2f}us"
@@ -186,6 +201,23 @@ def main() -> None:
             f"  {scope / base:>10.3f}  {scope / noop:>10.3f}"
         )
     print("(times per call; ratios 1.000 = no overhead; targets: scope <= 1.10, idle ~ 1.00)")
+    if not kernel.available:
+        print(f"kernel layer states left out: {kernel.reason}")
+        return
+    print(f"\nkernel layer (Landlock ABI {kernel.abi}), same rounds:")
+    print(
+        f"{'workload':<12} {'kernel':>10} {'kernel+scope':>13}"
+        "   kernel/none  kernel+scope/none  kernel+scope/scope"
+    )
+    for workload in WORKLOADS:
+        base, scope = medians["nohook"][workload], medians["scope"][workload]
+        kern, both = medians["kernel"][workload], medians["kernel+scope"][workload]
+        unit = 1e6 / (args.configs if workload == "load_config" else args.reads)
+        print(
+            f"{workload:<12} {kern * unit:>8.2f}us {both * unit:>11.2f}us"
+            f"   {kern / base:>11.3f}  {both / base:>17.3f}  {both / scope:>18.3f}"
+        )
+    print("(target: kernel/none <= 1.02 on reads)")
 
 
 if __name__ == "__main__":

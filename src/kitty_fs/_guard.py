@@ -42,9 +42,23 @@ Design choices, and why:
   bound at import; a per-thread busy set stops recursion (walking frames and
   listing ``/proc/self/fd`` raise audit events of their own).
 
-What no hook sees (FACTS.md): writes through an already-open descriptor,
-``os.mkfifo``/``os.mknod``, C code doing its own I/O, and what a child process
-does. ``kitty-fs audit`` adds a porcelain diff as the net under those.
+* **What runs unseen is refused at launch.** A child process runs without
+  the hook, so only read-only git commands may start (``_guard_git``), and
+  git only with optional locks off: a scope sets ``GIT_OPTIONAL_LOCKS=0`` in
+  the environment while it is active (when unset), so ``git status`` does
+  not refresh ``.git/index`` under ``index.lock``. multiprocessing's
+  ``spawn``/``forkserver`` launches raise no audit event: a probe wrapped
+  around ``_posixsubprocess.fork_exec`` raises ``kitty_fs.fork_exec``, and
+  a connection to a running forkserver counts as a launch.
+* **SQLite writes from C**, so its rules look at what it will do: a WAL
+  database opened ``mode=ro`` is a write (``-wal``/``-shm``), and each
+  connection opened in a scope gets an authorizer that refuses ``ATTACH``
+  and ``VACUUM INTO`` targets inside the root.
+
+What no hook sees (docs/guard.md): writes through an already-open descriptor,
+``os.mkfifo``/``os.mknod``, C code doing its own I/O, and what a non-Python
+child process does. The kernel layer (``_kernel``, Landlock) covers those
+where it exists; ``kitty-fs audit`` adds a porcelain diff as the net.
 """
 
 from __future__ import annotations
