@@ -635,10 +635,15 @@ class _SqliteWatcher:
     every pending connection of the thread, then removes itself.
     """
 
-    __slots__ = ("pending",)
+    __slots__ = ("pending", "tries")
+
+    # A connection whose __init__ failed after the event (another hook refused it) never
+    # becomes usable: give up after this many profile events rather than profile forever.
+    MAX_TRIES = 64
 
     def __init__(self) -> None:
         self.pending: list[object] = []
+        self.tries = 0
 
     def __call__(self, frame: FrameType, event: str, arg: object) -> None:
         if frame.f_code.co_filename in _OWN_FILES:
@@ -650,7 +655,8 @@ class _SqliteWatcher:
             except Exception:  # not initialised yet: another hook's frames run first
                 waiting.append(connection)
         self.pending = waiting
-        if not waiting:
+        self.tries += 1
+        if not waiting or self.tries >= self.MAX_TRIES:
             sys.setprofile(None)
 
 

@@ -2,7 +2,8 @@
 
 Run as a script in a fresh interpreter (a spawn child re-imports the main
 module, which must not be a pytest worker): ``ROOT METHOD MODE WARM``, where
-METHOD is a start method or ``futures-spawn`` (``ProcessPoolExecutor``), and
+METHOD is a start method, ``futures-spawn`` (``ProcessPoolExecutor``) or
+``spawn-lock`` (a spawn-context lock, which starts the resource tracker), and
 WARM=1 starts the pool machinery (the forkserver) before the scope. Prints one
 JSON object: what the worker did or the refusal, and the scope's violations.
 """
@@ -27,6 +28,10 @@ def write(path: str) -> str:
 
 
 def _pool(method: str, target: str) -> str:
+    if method == "spawn-lock":  # a named semaphore: starts only the resource tracker
+        lock = multiprocessing.get_context("spawn").Lock()
+        with lock:
+            return "locked"
     if method == "futures-spawn":
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as executor:
