@@ -25,7 +25,7 @@ keeps its best; the orchestrator runs ``--reps`` rounds, the three states in a
 shuffled order per round, and reports the median over rounds and the ratio to
 ``nohook`` (1.00 = no overhead).
 
-    .venv/bin/python bench/guard_overhead.py [--reps R] [--reads N] [--configs M]
+    .venv/bin/python bench/guard_overhead.py [--reps R] [--reads N] [--configs M] [--states S,S]
 
 Defaults: 7 rounds, 10,000 reads and stats, 200 load_config calls, 5 inner
 repetitions; KITTY_FULL=1 uses 15 rounds.
@@ -155,6 +155,11 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=10_000)
     parser.add_argument("--configs", type=int, default=200)
     parser.add_argument("--inner", type=int, default=5)
+    parser.add_argument(
+        "--states",
+        default=",".join(STATES),
+        help="comma-separated states to run (nohook is always run: ratios are to it)",
+    )
     parser.add_argument("--worker", choices=STATES)
     parser.add_argument("--root", type=Path)
     args = parser.parse_args()
@@ -166,7 +171,11 @@ def main() -> None:
     from kitty_fs._kernel import kernel_status
 
     kernel = kernel_status()
-    states = STATES if kernel.available else STATES[:4]
+    wanted = {"nohook", *args.states.split(",")}
+    unknown = wanted - set(STATES)
+    if unknown:
+        parser.error(f"unknown states: {', '.join(sorted(unknown))}")
+    states = tuple(s for s in STATES if s in wanted and (kernel.available or "kernel" not in s))
     samples: dict[str, dict[str, list[float]]] = {s: {w: [] for w in WORKLOADS} for s in states}
     with tempfile.TemporaryDirectory(prefix="kitty-fs-bench-") as scratch:
         root = Path(scratch, "repo").resolve()
@@ -185,13 +194,29 @@ def main() -> None:
         f"guard overhead: {args.reps} rounds, best of {args.inner} per worker, median over"
         f" rounds; {args.reads:,} reads/stats, {args.configs} load_config calls"
     )
+    medians = {
+        state: {w: statistics.median(samples[state][w]) for w in WORKLOADS} for state in states
+    }
+    for workload in WORKLOADS:
+        unit = 1e6 / (args.configs if workload == "load_config" else args.reads)
+        base = medians["nohook"][workload]
+        print(
+            f"{workload:<12} "
+            + "  ".join(
+                f"{state} {medians[state][workload] * unit:.2f}us"
+                + (f" ({medians[state][workload] / base:.3f})" if state != "nohook" else "")
+                for state in states
+            )
+        )
+    if not kernel.available:
+        print(f"kernel layer states left out: {kernel.reason}")
+    if set(STATES[:4]) - set(states):
+        return  # the tables below need every hook state
+    print()
     print(
         f"{'workload':<12} {'no hook':>10} {'no-op hook':>11} {'idle':>10} {'in scope':>10}"
         "   noop/none  idle/none  scope/none  scope/noop"
     )
-    medians = {
-        state: {w: statistics.median(samples[state][w]) for w in WORKLOADS} for state in states
-    }
     for workload in WORKLOADS:
         base, noop, idle, scope = (medians[s][workload] for s in STATES[:4])
         unit = 1e6 / (args.configs if workload == "load_config" else args.reads)
@@ -201,8 +226,7 @@ def main() -> None:
             f"  {scope / base:>10.3f}  {scope / noop:>10.3f}"
         )
     print("(times per call; ratios 1.000 = no overhead; targets: scope <= 1.10, idle ~ 1.00)")
-    if not kernel.available:
-        print(f"kernel layer states left out: {kernel.reason}")
+    if not {"kernel", "kernel+scope"} <= set(states):
         return
     print(f"\nkernel layer (Landlock ABI {kernel.abi}), same rounds:")
     print(
