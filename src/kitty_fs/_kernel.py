@@ -21,6 +21,11 @@ rename or hard link into another directory is always refused (``EXDEV``; most
 programs fall back to copying); below ABI 3 ``truncate(2)`` of an existing
 file is not restricted (``open(O_TRUNC)`` still needs ``WRITE_FILE``).
 
+Cost: with ``TRUNCATE`` handled the kernel works out, on every ``open`` (reads
+too), whether the descriptor may truncate: about 1 µs per open on the
+development machine (docs/guard.md has the figures). Kept: without it
+``truncate(2)`` or ``open(O_RDONLY | O_TRUNC)`` empties any file.
+
 ``IOCTL_DEV`` (ABI 5) is deliberately *not* handled: it restricts ``ioctl`` on
 character and block devices only, never on the regular files and directories
 a worktree holds, so it protects nothing this layer is for; handling it would
