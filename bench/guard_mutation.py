@@ -56,6 +56,7 @@ TEST_FILES = (
     "tests/kitty_fs/test_guard_git.py",
     "tests/kitty_fs/test_guard_mutants.py",
     "tests/kitty_fs/test_guard.py",
+    "tests/kitty_fs/test_guard_holes.py",
     "tests/specify_cli/test_read_scope.py",
     "tests/kitty_fs/test_audit.py",
     "tests/kitty_fs/test_pytest_plugin.py",
@@ -268,6 +269,7 @@ for _event, _what in [
     ("tempfile.mkstemp", "tempfile.mkstemp"),
     ("tempfile.mkdtemp", "tempfile.mkdtemp"),
     ("sqlite3.connect", "sqlite3.connect (SQLite writes from C)"),
+    ("socket.bind", "socket.bind of an AF_UNIX path (creates a file)"),
 ]:
     drop_rule(_event, f"the {_event} event is checked: {_what}")
 
@@ -334,16 +336,123 @@ edit(
 edit(
     "rules.sqlite.mode-ro",
     R,
-    'query.get("mode") in (["ro"], ["memory"])',
-    'query.get("mode") in (["memory"],)',
-    "sqlite mode=ro is a read",
+    'if query.get("mode") == ["ro"]:\n            if not is_wal_database(database):\n'
+    "                return None",
+    'if query.get("mode") == ["ro"]:\n            if not is_wal_database(database):\n'
+    "                pass",
+    "sqlite mode=ro on a rollback-journal database is a read",
+)
+edit(
+    "rules.sqlite.mode-ro-wal",
+    R,
+    "if not is_wal_database(database):",
+    "if True:",
+    "sqlite mode=ro on a WAL database writes -wal/-shm",
+)
+edit(
+    "rules.sqlite.wal-header",
+    R,
+    'header[18:20] == b"\\x02\\x02"',
+    'header[18:20] == b"\\x01\\x01"',
+    "WAL mode is read from the header's version bytes",
 )
 edit(
     "rules.sqlite.mode-memory",
     R,
-    'query.get("mode") in (["ro"], ["memory"])',
-    'query.get("mode") in (["ro"],)',
+    'query.get("mode") == ["memory"]',
+    "False",
     "sqlite mode=memory touches no file",
+)
+edit(
+    "rules.bind.abstract",
+    R,
+    'address[:1] in ("\\0", b"\\0")',
+    "False",
+    "an abstract-namespace Unix socket creates no file",
+)
+edit(
+    "guard.fork-exec-probe",
+    "_guard.py",
+    "    _posixsubprocess.fork_exec = fork_exec\n",
+    "",
+    "spawn/forkserver launches are seen through the fork_exec probe",
+)
+edit(
+    "guard.fork-exec-subprocess-skip",
+    "_guard.py",
+    'if getframe(1).f_globals.get("__name__") == "subprocess":',
+    "if False:",
+    "a Popen is not counted twice when subprocess bound the probe",
+)
+edit(
+    "guard.resource-tracker",
+    "_guard.py",
+    "and _RESOURCE_TRACKER.fullmatch(argv[-1])",
+    "and False",
+    "the multiprocessing resource tracker may start in a read scope",
+)
+edit(
+    "guard.forkserver-connect",
+    "_guard.py",
+    "if address is not None and len(args) > 1 and args[1] == address:",
+    "if False:",
+    "a worker forked by a running forkserver is refused",
+)
+edit(
+    "guard.sqlite-authorizer",
+    "_guard.py",
+    "connection.set_authorizer(_sqlite_authorizer)  # type: ignore[attr-defined]",
+    "pass",
+    "connections opened in a scope get the ATTACH authorizer",
+)
+edit(
+    "guard.sqlite-attach-parameter",
+    "_guard.py",
+    "return _SQLITE_DENY if deny else _SQLITE_OK\n    attempt",
+    "return _SQLITE_OK\n    attempt",
+    "an ATTACH target given as a parameter is refused",
+)
+edit(
+    "guard.git-optional-locks-env",
+    "_guard.py",
+    'os.environ["GIT_OPTIONAL_LOCKS"] = "0"',
+    "pass",
+    "a scope runs its children with optional locks off",
+)
+edit(
+    "git.status-needs-no-locks",
+    "_guard_git.py",
+    "        return no_locks\n",
+    "        return True\n",
+    "git status is a read only with optional locks off",
+)
+edit(
+    "git.config-from-env",
+    "_guard_git.py",
+    "    if _config_from_env(environ):\n        return False\n",
+    "",
+    "configuration from GIT_CONFIG_COUNT/GIT_CONFIG_PARAMETERS makes git unsafe",
+)
+edit(
+    "git.include-path",
+    "_guard_git.py",
+    'if section in ("include", "includeif"):',
+    "if False:",
+    "-c include.path pulls in configuration that may name a program",
+)
+edit(
+    "git.config-env",
+    "_guard_git.py",
+    '        if name == "--config-env":\n            return None\n',
+    "",
+    "--config-env takes its value from a variable nobody sees",
+)
+edit(
+    "git.diff-worktree",
+    "_guard_git.py",
+    'if sub == "diff" and not any(',
+    "if False and not any(",
+    "a worktree diff refreshes the index under index.lock",
 )
 edit(
     "rules.sqlite.immutable",
@@ -384,7 +493,15 @@ drop(
     "rules.subprocess-event",
     R,
     "SUBPROCESS_EVENTS",
-    ["subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.startfile"],
+    [
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.exec",
+        "os.spawn",
+        "os.startfile",
+        "kitty_fs.fork_exec",
+    ],
     "the subprocess event is checked",
 )
 edit(
@@ -640,14 +757,14 @@ edit(
 edit(
     "guard.check.read-only-git",
     G,
-    "if is_read_only_command(program, argv):",
+    "if is_read_only_command(program, argv, env_of(event, args)):",
     "if False:",
     "read-only git commands may run",
 )
 edit(
     "guard.check.other-programs",
     G,
-    "if is_read_only_command(program, argv):",
+    "if is_read_only_command(program, argv, env_of(event, args)):",
     "if True:",
     "other programs are refused",
 )
@@ -661,8 +778,8 @@ edit(
 edit(
     "guard.check.popen-cwd",
     G,
-    'cwd = args[2] if event == "subprocess.Popen" and len(args) > 2 else None',
-    "cwd = None",
+    'if event in ("subprocess.Popen", FORK_EXEC_EVENT) and len(args) > 2',
+    "if False",
     "a subprocess is reported at its own working directory",
 )
 edit(
@@ -729,7 +846,7 @@ GIT = "_guard_git.py"
 edit(
     "git.globals.query",
     GIT,
-    "        if arg in _GLOBAL_QUERIES:\n            return None, []\n",
+    "        if arg in _GLOBAL_QUERIES:\n            return None, [], no_locks\n",
     "",
     "git --version and friends are queries",
 )
@@ -764,16 +881,9 @@ edit(
 edit(
     "git.globals.command-key",
     GIT,
-    'if name in ("-c", "--config-env") and _is_command_key(value):',
+    'if name == "-c" and _is_command_key(value):',
     "if False:",
     "-c with a key that names a program is refused",
-)
-edit(
-    "git.globals.config-env-key",
-    GIT,
-    'if name in ("-c", "--config-env") and _is_command_key(value):',
-    'if name in ("-c",) and _is_command_key(value):',
-    "--config-env with a key that names a program is refused",
 )
 edit(
     "git.command-key.section",
@@ -1191,8 +1301,8 @@ edit(
 edit(
     "git.shell.program-is-git",
     GIT,
-    'return bool(words) and _program_name(words[0]) == "git" and is_read_only_git(words[1:])',
-    "return bool(words) and is_read_only_git(words[1:])",
+    'return bool(words) and _program_name(words[0]) == "git" and is_read_only_git(words[1:], env)',
+    "return bool(words) and is_read_only_git(words[1:], env)",
     "the shell line must run git",
 )
 

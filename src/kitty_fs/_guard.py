@@ -42,14 +42,29 @@ Design choices, and why:
   bound at import; a per-thread busy set stops recursion (walking frames and
   listing ``/proc/self/fd`` raise audit events of their own).
 
-What no hook sees (FACTS.md): writes through an already-open descriptor,
-``os.mkfifo``/``os.mknod``, C code doing its own I/O, and what a child process
-does. ``kitty-fs audit`` adds a porcelain diff as the net under those.
+* **What runs unseen is refused at launch.** A child process runs without
+  the hook, so only read-only git commands may start (``_guard_git``), and
+  git only with optional locks off: a scope sets ``GIT_OPTIONAL_LOCKS=0`` in
+  the environment while it is active (when unset), so ``git status`` does
+  not refresh ``.git/index`` under ``index.lock``. multiprocessing's
+  ``spawn``/``forkserver`` launches raise no audit event: a probe wrapped
+  around ``_posixsubprocess.fork_exec`` raises ``kitty_fs.fork_exec``, and
+  a connection to a running forkserver counts as a launch.
+* **SQLite writes from C**, so its rules look at what it will do: a WAL
+  database opened ``mode=ro`` is a write (``-wal``/``-shm``), and each
+  connection opened in a scope gets an authorizer that refuses ``ATTACH``
+  and ``VACUUM INTO`` targets inside the root.
+
+What no hook sees (docs/guard.md): writes through an already-open descriptor,
+``os.mkfifo``/``os.mknod``, C code doing its own I/O, and what a non-Python
+child process does. The kernel layer (``_kernel``, Landlock) covers those
+where it exists; ``kitty-fs audit`` adds a porcelain diff as the net.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 import threading
@@ -62,10 +77,14 @@ from kitty_fs._errors import WriteViolation
 from kitty_fs._guard_git import is_read_only_command
 from kitty_fs._guard_rules import (
     CANDIDATE_EVENTS,
+    CONNECT_EVENT,
+    FORK_EXEC_EVENT,
+    SQLITE_HANDLE_EVENT,
     SUBPROCESS_EVENTS,
     UNKNOWN_DIR_FD,
     WRITE_FLAGS,
     command_of,
+    env_of,
     write_attempt,
 )
 
@@ -102,6 +121,16 @@ _SUBPROCESS_HINT = (
     "only read-only git commands may run in a read scope: run it at a write boundary, "
     "or pass allow_subprocess=True to read_scope if it cannot touch the worktree"
 )
+_WORKER_HINT = (
+    "a multiprocessing 'spawn' or 'forkserver' worker runs without the guard: use the "
+    "'fork' start method inside a read scope, or start the pool at a write boundary"
+)
+# The one multiprocessing helper a read scope lets start: it only unlinks the named
+# semaphores and shared memory (in /dev/shm) its parent registered.
+_RESOURCE_TRACKER = re.compile(r"from multiprocessing\.resource_tracker import main;main\(\d+\)")
+_SQLITE_ATTACH = 24  # sqlite3.SQLITE_ATTACH: also what VACUUM INTO runs on its target
+_SQLITE_OK = 0
+_SQLITE_DENY = 1
 
 
 class Frame(NamedTuple):
@@ -285,6 +314,10 @@ class GuardScope:
             if not _INSTALLED:
                 sys.addaudithook(audit_hook)
                 _INSTALLED.append(audit_hook)
+                _install_fork_exec_probe()
+            if not _ACTIVE[0] and "GIT_OPTIONAL_LOCKS" not in os.environ:
+                os.environ["GIT_OPTIONAL_LOCKS"] = "0"
+                _ENV_SET[0] = True
             _ACTIVE[0] = (*_ACTIVE[0], self)
             _publish(_ACTIVE[0])
         return self
@@ -298,6 +331,10 @@ class GuardScope:
         with _STATE_LOCK:
             _ACTIVE[0] = tuple(scope for scope in _ACTIVE[0] if scope is not self)
             _publish(_ACTIVE[0])
+            if not _ACTIVE[0] and _ENV_SET[0]:
+                _ENV_SET[0] = False
+                if os.environ.get("GIT_OPTIONAL_LOCKS") == "0":
+                    del os.environ["GIT_OPTIONAL_LOCKS"]
 
 
 def read_scope(
@@ -445,8 +482,15 @@ def _violate(
     event: str,
     path: str,
     command: str | None,
-) -> None:
-    """Record the attempt on every offended scope; raise if one of them enforces."""
+    *,
+    hint: str = _SUBPROCESS_HINT,
+    raise_violation: bool = True,
+) -> bool:
+    """Record the attempt on every offended scope; raise if one of them enforces.
+
+    With ``raise_violation`` false (an SQLite authorizer cannot raise), return
+    whether the attempt is to be refused instead.
+    """
     if kind == "write" and f"{os.sep}__pycache__" in path:
         kind = "bytecode"
     blocked = any(scope.mode == "enforce" for scope in offended)
@@ -460,12 +504,14 @@ def _violate(
         if first is None and scope.mode == "enforce":
             first = (scope, record)
     if first is None:
-        return
+        return False
+    if not raise_violation:
+        return True
     scope, record = first
     if kind == "subprocess":
         message = (
             f"kitty-fs: read command {scope.reason!r} tried to run a subprocess that may "
-            f"write: {record.rel}; {_SUBPROCESS_HINT}"
+            f"write: {record.rel}; {hint}"
         )
     elif scope._writable is not None:
         message = (
@@ -481,18 +527,55 @@ def _violate(
     raise WriteViolation(message, operation=event, path=path, reason=scope.reason)
 
 
+def _is_multiprocessing(argv: list[str]) -> bool:
+    return any("multiprocessing" in arg for arg in argv[1:])
+
+
+def _forkserver_address() -> object:
+    module = sys.modules.get("multiprocessing.forkserver")
+    server = getattr(module, "_forkserver", None)
+    return getattr(server, "_forkserver_address", None)
+
+
 def _check(event: str, args: tuple[object, ...], scopes: tuple[GuardScope, ...]) -> None:
     """Decide one candidate event against the active scopes (raises in enforce mode)."""
+    if event == SQLITE_HANDLE_EVENT:
+        _watch_sqlite(args[0] if args else None)
+        return
+    if event == CONNECT_EVENT:
+        address = _forkserver_address()
+        if address is not None and len(args) > 1 and args[1] == address:
+            # A running forkserver forks the worker from a process the hook never was in.
+            offended = [s for s in scopes if not s.allow_subprocess]
+            if offended:
+                operation = "start a multiprocessing forkserver worker"
+                _violate(
+                    offended, "subprocess", operation, event, _cwd(), operation, hint=_WORKER_HINT
+                )
+        return
     if event in SUBPROCESS_EVENTS:
         program, argv, shell = command_of(event, args)
-        if is_read_only_command(program, argv):
+        if is_read_only_command(program, argv, env_of(event, args)):
+            return
+        if (
+            event == FORK_EXEC_EVENT
+            and argv[-2:-1] == ["-c"]
+            and _RESOURCE_TRACKER.fullmatch(argv[-1])
+        ):
             return
         offended = [scope for scope in scopes if not scope.allow_subprocess]
         if offended:
-            cwd = args[2] if event == "subprocess.Popen" and len(args) > 2 else None
+            cwd = (
+                args[2]
+                if event in ("subprocess.Popen", FORK_EXEC_EVENT) and len(args) > 2
+                else None
+            )
             where = _resolve(cwd, None, True, scopes) if cwd is not None else [_cwd()]
             command = argv[2] if shell else shlex.join(argv)
-            _violate(offended, "subprocess", "run a subprocess", event, where[0], command)
+            worker = event == FORK_EXEC_EVENT and _is_multiprocessing(argv)
+            operation = "start a multiprocessing worker" if worker else "run a subprocess"
+            hint = _WORKER_HINT if worker else _SUBPROCESS_HINT
+            _violate(offended, "subprocess", operation, event, where[0], command, hint=hint)
         return
     attempt = write_attempt(event, args)
     if attempt is None:
@@ -504,6 +587,148 @@ def _check(event: str, args: tuple[object, ...], scopes: tuple[GuardScope, ...])
             if offended:
                 _violate(offended, "write", operation, event, path, None)
                 return
+
+
+def _sqlite_authorizer(
+    action: int, arg1: str | None, arg2: str | None, database: str | None, trigger: str | None
+) -> int:
+    """Refuse (enforce) or record (report) an ``ATTACH``/``VACUUM INTO`` target inside a root.
+
+    SQLite calls it while compiling each statement; only ``SQLITE_ATTACH`` is
+    looked at, and only while a scope is active. A target given as a bound
+    parameter is unknown at that point and counts as inside the root. It cannot raise (SQLite turns
+    an exception into a refusal with no message), so the violation is
+    recorded on the scope and ``SQLITE_DENY`` makes SQLite raise
+    ``sqlite3.DatabaseError: not authorized``.
+    """
+    scopes = _ACTIVE[0]
+    if action != _SQLITE_ATTACH or not scopes:
+        return _SQLITE_OK
+    if arg1 is None:
+        # A bound parameter or an expression: SQLite knows the file only when it runs
+        # the statement, too late to ask. Conservative, like an unknown git sub-command.
+        operation = "ATTACH or VACUUM INTO a database named by a parameter (target unknown)"
+        deny = _violate(
+            list(scopes),
+            "write",
+            operation,
+            "sqlite3 ATTACH",
+            "<parameter>",
+            None,
+            raise_violation=False,
+        )
+        return _SQLITE_DENY if deny else _SQLITE_OK
+    attempt = write_attempt("sqlite3.connect", (arg1,))
+    if attempt is None:
+        return _SQLITE_OK
+    for raw, dir_fd, follow in attempt[1]:
+        for path in _resolve(raw, dir_fd, follow, scopes):
+            offended = [scope for scope in scopes if scope.covers(path)]
+            if offended:
+                operation = "ATTACH or VACUUM INTO an SQLite database (written by C code)"
+                deny = _violate(
+                    offended,
+                    "write",
+                    operation,
+                    "sqlite3 ATTACH",
+                    path,
+                    None,
+                    raise_violation=False,
+                )
+                return _SQLITE_DENY if deny else _SQLITE_OK
+    return _SQLITE_OK
+
+
+class _SqliteWatcher:
+    """A one-shot profile function that gives new connections the authorizer.
+
+    ``sqlite3.connect/handle`` fires inside ``Connection.__init__``, before the
+    connection may be used (``set_authorizer`` then raises "Base
+    Connection.__init__ not called"). So the guard sets this as the thread's
+    profile function: the first profile event of the thread outside the guard's
+    own frames comes after ``__init__`` returned, and at the latest when the
+    program calls the connection's first method. It installs the authorizer on
+    every pending connection of the thread, then removes itself.
+    """
+
+    __slots__ = ("pending", "tries")
+
+    # A connection whose __init__ failed after the event (another hook refused it) never
+    # becomes usable: give up after this many profile events rather than profile forever.
+    MAX_TRIES = 64
+
+    def __init__(self) -> None:
+        self.pending: list[object] = []
+        self.tries = 0
+
+    def __call__(self, frame: FrameType, event: str, arg: object) -> None:
+        if frame.f_code.co_filename in _OWN_FILES:
+            return  # still unwinding the audit hook, inside Connection.__init__
+        waiting = []
+        for connection in self.pending:
+            try:
+                connection.set_authorizer(_sqlite_authorizer)  # type: ignore[attr-defined]
+            except Exception:  # not initialised yet: another hook's frames run first
+                waiting.append(connection)
+        self.pending = waiting
+        self.tries += 1
+        if not waiting or self.tries >= self.MAX_TRIES:
+            sys.setprofile(None)
+
+
+def _watch_sqlite(connection: object) -> None:
+    """Arrange for a connection opened inside a scope to get the authorizer (``_SqliteWatcher``).
+
+    Left alone under a profiler (``cProfile``): the thread's profile function is
+    taken, and the connection is then not watched (docs/guard.md lists it).
+    """
+    if getattr(connection, "set_authorizer", None) is None:
+        return
+    current = sys.getprofile()
+    if isinstance(current, _SqliteWatcher):
+        current.pending.append(connection)
+    elif current is None:
+        watcher = _SqliteWatcher()
+        watcher.pending.append(connection)
+        sys.setprofile(watcher)
+
+
+def _install_fork_exec_probe() -> None:
+    """Make ``_posixsubprocess.fork_exec`` raise an audit event (``kitty_fs.fork_exec``).
+
+    multiprocessing's ``spawn`` and ``forkserver`` start methods launch
+    interpreters through it with no audit event at all (checked on 3.11, 3.12
+    and 3.13); the child starts without the hook, so the guard must see the
+    launch. ``subprocess`` bound its own reference at import and is audited
+    as ``subprocess.Popen`` already, so it does not pass through the probe.
+    """
+    try:
+        import _posixsubprocess
+    except ImportError:  # not POSIX
+        return
+    original: Callable[..., int] = _posixsubprocess.fork_exec
+    if getattr(original, "kitty_fs_probe", False):
+        return
+    audit, getframe = sys.audit, sys._getframe
+
+    def fork_exec(*args: object) -> int:
+        if getframe(1).f_globals.get("__name__") == "subprocess":
+            # subprocess imported after the probe bound it: already audited as subprocess.Popen
+            return original(*args)
+        # (args, executable_list, close_fds, pass_fds, cwd, env, ...) on 3.11-3.13
+        executables = args[1] if len(args) > 1 else None
+        program = executables[0] if isinstance(executables, list | tuple) and executables else None
+        audit(
+            FORK_EXEC_EVENT,
+            program,
+            args[0],
+            args[4] if len(args) > 4 else None,
+            args[5] if len(args) > 5 else None,
+        )
+        return original(*args)
+
+    fork_exec.kitty_fs_probe = True  # type: ignore[attr-defined]
+    _posixsubprocess.fork_exec = fork_exec
 
 
 def _build_hook(
@@ -563,6 +788,8 @@ def _build_hook(
 
 
 _ACTIVE: list[tuple[GuardScope, ...]] = [()]
+# Whether the guard set GIT_OPTIONAL_LOCKS=0 (and so removes it when the last scope exits).
+_ENV_SET = [False]
 _STATE_LOCK = threading.Lock()
 _INSTALLED: list[Callable[[str, tuple[object, ...]], None]] = []
 

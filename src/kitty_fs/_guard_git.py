@@ -9,6 +9,13 @@ content or the refs: everything else (another program, an unknown git
 sub-command or alias, a read sub-command given an option that writes a file
 such as ``--output``) counts as a possible write.
 
+Git also reads configuration that is not on the command line: the
+environment's ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``
+and ``GIT_CONFIG_PARAMETERS`` (what ``-c`` becomes for child gits) can set
+``core.fsmonitor``, a program git then runs; so can ``-c include.path=FILE``
+and ``--config-env``. Any of these makes a command unsafe. The repository's
+own ``.git/config`` is trusted (writing it inside a read scope is refused).
+
 Being conservative is the point: a false alarm names the command and is fixed
 by moving it to a write boundary or by ``allow_subprocess=True``; a false pass
 would let a read path dirty the tree unseen.
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 __all__ = ["is_read_only_command", "is_read_only_git", "is_read_only_shell"]
 
@@ -75,8 +82,9 @@ _COMMAND_KEY_NAMES = frozenset(
     }
 )
 
-# Sub-commands with no option that writes (index refreshes of `status` and
-# `describe --dirty` touch only .git/index's stat cache, never tracked content).
+# Sub-commands with no option that writes. `status`, `describe --dirty` and a worktree
+# `diff` refresh .git/index under index.lock, which a concurrent `git add` of the user
+# then finds taken: status passes only with optional locks off, the others not at all.
 _READ_ONLY = frozenset(
     {
         "status",
@@ -173,29 +181,48 @@ _SHELL_META = frozenset(";&|<>()$`\\\n*?[]{}~!#")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh"})
 
 
+# Environment that hands git configuration (or a program to run) from outside the
+# command line: GIT_CONFIG_COUNT/KEY_n/VALUE_n and GIT_CONFIG_PARAMETERS are what
+# `-c` becomes, so they can set core.fsmonitor or include.path unseen.
+_CONFIG_ENV = ("GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_EXTERNAL_DIFF")
+
+
 def _is_command_key(assignment: str) -> bool:
+    """A ``-c`` key that names a program or pulls in more configuration (``include.path``)."""
     key = assignment.partition("=")[0].lower()
     section, _, rest = key.partition(".")
     name = rest.rpartition(".")[2] if rest else section
+    if section in ("include", "includeif"):
+        return True
     return section in _COMMAND_KEY_SECTIONS or name in _COMMAND_KEY_NAMES
 
 
-def _split_globals(args: Sequence[str]) -> tuple[str | None, list[str]] | None:
-    """Skip git's global options: ``(sub-command, its args)``, or None if an option is unsafe.
+def _config_from_env(env: Mapping[str, str]) -> bool:
+    """Does the environment carry git configuration the command line does not show?"""
+    return any(env.get(name, "").strip() not in ("", "0") for name in _CONFIG_ENV)
+
+
+def _split_globals(args: Sequence[str]) -> tuple[str | None, list[str], bool] | None:
+    """Skip git's global options: ``(sub-command, its args, no optional locks)``, or None if unsafe.
 
     A sub-command of ``None`` means git only answers a query (``git --version``).
+    ``--config-env`` is always unsafe: its value comes from a variable not shown.
     """
+    no_locks = False
     i = 0
     while i < len(args):
         arg = args[i]
         if not arg.startswith("-"):
-            return arg, list(args[i + 1 :])
+            return arg, list(args[i + 1 :]), no_locks
         name, eq, value = arg.partition("=")
         if arg in _GLOBAL_QUERIES:
-            return None, []
+            return None, [], no_locks
         if arg in _GLOBAL_FLAGS:
+            no_locks = no_locks or arg == "--no-optional-locks"
             i += 1
             continue
+        if name == "--config-env":
+            return None
         if arg in ("-C", "-c") or (name in _GLOBAL_WITH_VALUE and name.startswith("--")):
             if not eq:
                 if i + 1 >= len(args):
@@ -206,10 +233,10 @@ def _split_globals(args: Sequence[str]) -> tuple[str | None, list[str]] | None:
             name, value = arg[:2], arg[2:]  # attached form: -Cdir, -ckey=value
         else:
             return None  # an unknown global option: could mean anything
-        if name in ("-c", "--config-env") and _is_command_key(value):
+        if name == "-c" and _is_command_key(value):
             return None
         i += 1
-    return None, []
+    return None, [], no_locks
 
 
 def _positionals(args: Sequence[str], value_options: frozenset[str]) -> list[str]:
@@ -268,7 +295,15 @@ def _config_read_only(args: Sequence[str]) -> bool:
     return len(positionals) == 1  # legacy `git config name` reads; `name value` writes
 
 
-def _sub_command_read_only(sub: str, args: list[str]) -> bool:
+def _sub_command_read_only(sub: str, args: list[str], no_locks: bool) -> bool:
+    if sub == "status":
+        # status refreshes .git/index under index.lock unless optional locks are off:
+        # a guarded status loop made concurrent `git add`s fail ("index.lock: File exists").
+        return no_locks
+    if sub == "describe" and any(a.startswith(("--dirty", "--broken")) for a in args):
+        return False  # refreshes the index under index.lock, even with optional locks off
+    if sub == "diff" and not any(a in ("--cached", "--staged", "--no-index") for a in args):
+        return False  # a worktree diff does too (checked on git 2.39); diff-files does not
     if sub in _READ_ONLY:
         return True
     if sub in _READ_UNLESS_OUTPUT:
@@ -298,13 +333,22 @@ def _sub_command_read_only(sub: str, args: list[str]) -> bool:
     return False
 
 
-def is_read_only_git(args: Sequence[str]) -> bool:
-    """True when ``git *args`` (arguments after the program name) cannot change the repository."""
+def is_read_only_git(args: Sequence[str], env: Mapping[str, str] | None = None) -> bool:
+    """True when ``git *args`` (arguments after the program name) cannot change the repository.
+
+    ``env`` is the environment git will run with (``None``: this process's):
+    configuration smuggled in through it makes any command unsafe, and
+    ``GIT_OPTIONAL_LOCKS=0`` there counts as ``--no-optional-locks``.
+    """
+    environ = os.environ if env is None else env
+    if _config_from_env(environ):
+        return False
     split = _split_globals(args)
     if split is None:
         return False
-    sub, rest = split
-    return sub is None or _sub_command_read_only(sub, rest)
+    sub, rest, no_locks = split
+    no_locks = no_locks or environ.get("GIT_OPTIONAL_LOCKS", "").strip() == "0"
+    return sub is None or _sub_command_read_only(sub, rest, no_locks)
 
 
 def _program_name(program: str) -> str:
@@ -312,24 +356,27 @@ def _program_name(program: str) -> str:
     return name[:-4] if name.lower().endswith(".exe") else name
 
 
-def is_read_only_command(program: str | None, argv: Sequence[str]) -> bool:
+def is_read_only_command(
+    program: str | None, argv: Sequence[str], env: Mapping[str, str] | None = None
+) -> bool:
     """True for a known read-only git invocation, directly or as a plain ``sh -c`` line.
 
     ``program`` is the executable the OS runs (``None`` means ``argv[0]``);
-    ``argv`` includes ``argv[0]``. A shell line counts only when it is a single
+    ``argv`` includes ``argv[0]``; ``env`` the child's environment (``None``:
+    inherited from this process). A shell line counts only when it is a single
     simple command with no expansion, redirection or operator.
     """
     if not argv:
         return False
     name = _program_name(program or argv[0])
     if name == "git":
-        return is_read_only_git(argv[1:])
+        return is_read_only_git(argv[1:], env)
     if name in _SHELLS and len(argv) == 3 and argv[1] == "-c":
-        return is_read_only_shell(argv[2])
+        return is_read_only_shell(argv[2], env)
     return False
 
 
-def is_read_only_shell(command: str) -> bool:
+def is_read_only_shell(command: str, env: Mapping[str, str] | None = None) -> bool:
     """True when a shell command line is exactly one read-only git invocation."""
     if _SHELL_META & set(command):
         return False
@@ -337,4 +384,4 @@ def is_read_only_shell(command: str) -> bool:
         words = shlex.split(command)
     except ValueError:
         return False
-    return bool(words) and _program_name(words[0]) == "git" and is_read_only_git(words[1:])
+    return bool(words) and _program_name(words[0]) == "git" and is_read_only_git(words[1:], env)

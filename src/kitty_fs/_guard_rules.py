@@ -3,7 +3,7 @@
 """What each audit event means for the guard: which paths it would change, or which program it runs.
 
 CPython raises an audit event before every filesystem mutation it offers
-(see ``FACTS.md``); this module is the table from event to *targets*: the
+(see docs/guard.md); this module is the table from event to *targets*: the
 paths the operation would create, change or remove, each with the directory
 descriptor it is relative to and whether the last component's symlink is
 followed. Reads are filtered out here too (``open`` for reading, ``sqlite3``
@@ -15,6 +15,7 @@ Deliberately not treated as writes:
   guard checks where descriptors are created, not where they are wrapped;
 * ``os.fork``/``os.forkpty``: the child inherits the hook and every active
   scope, so its writes are still checked (its ``exec`` is a subprocess event);
+  a ``spawn`` or ``forkserver`` child does not, and is a subprocess here;
 * ``os.link``/``os.symlink`` sources and ``shutil.copy*`` sources: only the new
   name (the destination) changes.
 
@@ -24,7 +25,7 @@ Standard library only, so ``kitty-fs audit`` can load it in any child process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Attempt",
     "Target",
     "command_of",
+    "env_of",
+    "is_wal_database",
     "write_attempt",
 ]
 
@@ -92,11 +95,29 @@ def _fixed(
     return rule
 
 
+def is_wal_database(path: str) -> bool:
+    """Whether ``path`` is an SQLite database in WAL mode (header bytes 18-19 are 2).
+
+    A WAL database opened read-only still gets ``-wal`` and ``-shm`` created or
+    written beside it (the shared-memory index), so ``mode=ro`` is no read there.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        header = os.read(fd, 20)
+    finally:
+        os.close(fd)
+    return header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+
+
 def _sqlite(args: Sequence[object]) -> Attempt | None:
-    """``sqlite3.connect``: SQLite writes the file (and its journal) from C, unseen by hooks.
+    """``sqlite3.connect`` (and ``ATTACH``/``VACUUM INTO``): SQLite writes from C, unseen by hooks.
 
     The event does not say whether ``uri=True`` was passed; a ``file:`` name is
-    parsed as a URI, and ``mode=ro`` or ``immutable=1`` makes it a read.
+    parsed as a URI. ``immutable=1`` makes it a read, and so does ``mode=ro``
+    unless the database is in WAL mode (then SQLite writes ``-wal``/``-shm``).
     """
     database = args[0] if args else None
     if isinstance(database, bytes):
@@ -110,12 +131,25 @@ def _sqlite(args: Sequence[object]) -> Attempt | None:
 
         parts = urlsplit(database)
         query = parse_qs(parts.query)
-        if query.get("mode") in (["ro"], ["memory"]) or query.get("immutable") == ["1"]:
-            return None
         database = unquote(parts.path)
-        if not database:
+        if not database or query.get("mode") == ["memory"] or query.get("immutable") == ["1"]:
             return None
+        if query.get("mode") == ["ro"]:
+            if not is_wal_database(database):
+                return None
+            return (
+                "open a WAL-mode SQLite database read-only (SQLite writes its -wal and -shm)",
+                ((database, None, True),),
+            )
     return "open an SQLite database (written by C code)", ((database, None, True),)
+
+
+def _bind(args: Sequence[object]) -> Attempt | None:
+    """``socket.bind`` of an ``AF_UNIX`` path creates a socket file (abstract names do not)."""
+    address = args[1] if len(args) > 1 else None
+    if not isinstance(address, str | bytes) or not address or address[:1] in ("\0", b"\0"):
+        return None  # an (host, port) tuple, or the Linux abstract namespace
+    return "bind a Unix socket (creates a file)", ((address, None, False),)
 
 
 def _unpack(args: Sequence[object]) -> Attempt:
@@ -152,12 +186,30 @@ _RULES: dict[str, Callable[[Sequence[object]], Attempt | None]] = {
     "tempfile.mkstemp": _fixed("tempfile.mkstemp", (0, None, False)),
     "tempfile.mkdtemp": _fixed("tempfile.mkdtemp", (0, None, False)),
     "sqlite3.connect": _sqlite,
+    "socket.bind": _bind,
 }
 
+# kitty_fs.fork_exec is raised by the guard's own probe on _posixsubprocess.fork_exec,
+# which multiprocessing's spawn and forkserver start methods call without any event.
+FORK_EXEC_EVENT: Final = "kitty_fs.fork_exec"
 SUBPROCESS_EVENTS: Final = frozenset(
-    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.startfile"}
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.exec",
+        "os.spawn",
+        "os.startfile",
+        "kitty_fs.fork_exec",  # FORK_EXEC_EVENT (spelled out: the mutation check reads literals)
+    }
 )
-CANDIDATE_EVENTS: Final = frozenset(_RULES) | SUBPROCESS_EVENTS
+# Not writes themselves, but what the guard acts on: a new SQLite connection (it gets an
+# authorizer that checks ATTACH / VACUUM INTO targets) and a connection to a forkserver.
+SQLITE_HANDLE_EVENT: Final = "sqlite3.connect/handle"
+CONNECT_EVENT: Final = "socket.connect"
+CANDIDATE_EVENTS: Final = (
+    frozenset(_RULES) | SUBPROCESS_EVENTS | {SQLITE_HANDLE_EVENT, CONNECT_EVENT}
+)
 
 
 def write_attempt(event: str, args: Sequence[object]) -> Attempt | None:
@@ -184,7 +236,7 @@ def command_of(event: str, args: Sequence[object]) -> tuple[str | None, list[str
     """
     if event == "os.system":
         return "sh", ["sh", "-c", _text(args[0]) if args else ""], True
-    if event == "subprocess.Popen":
+    if event in ("subprocess.Popen", FORK_EXEC_EVENT):
         program, argv = args[0], args[1]
     elif event == "os.spawn":
         program, argv = args[1], args[2]
@@ -199,3 +251,19 @@ def command_of(event: str, args: Sequence[object]) -> tuple[str | None, list[str
         [_text(arg) for arg in argv],
         False,
     )
+
+
+def env_of(event: str, args: Sequence[object]) -> Mapping[str, str] | None:
+    """The environment a subprocess event's child gets; ``None`` means this process's own."""
+    index = {"subprocess.Popen": 3, FORK_EXEC_EVENT: 3, "os.spawn": 3}.get(event, 2)
+    if event in ("os.system", "os.startfile") or index >= len(args):
+        return None
+    env = args[index]
+    if env is None:
+        return None
+    if isinstance(env, Mapping):
+        return {_text(k): _text(v) for k, v in env.items()}
+    if isinstance(env, Sequence) and not isinstance(env, str | bytes):
+        pairs = (_text(item).partition("=") for item in env)  # fork_exec: [b"K=V", ...]
+        return {key: value for key, _, value in pairs}
+    return {}

@@ -1,4 +1,4 @@
-"""The ``kitty-fs`` command. One sub-command so far: ``audit``.
+"""The ``kitty-fs`` command: ``audit`` (report writes) and ``run --read-only`` (``_run``).
 
 argparse rather than typer: the command wraps other programs and should start
 fast; the audit machinery is imported only once the arguments parse.
@@ -115,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
         help="do not count subprocesses other than read-only git commands as writes",
     )
     audit.add_argument("command", nargs=argparse.REMAINDER, metavar="CMD ARGS...")
+    from kitty_fs._run_cli import add_parser as add_run_parser
+
+    add_run_parser(commands)
     return parser
 
 
@@ -159,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
+    if args.tool == "run":
+        from kitty_fs._run_cli import main as run_main
+
+        return run_main(args)
     raise AssertionError(f"unknown tool {args.tool}")  # argparse refuses it first
 
 

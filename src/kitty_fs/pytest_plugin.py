@@ -53,6 +53,16 @@ def worktree_snapshot(git_repo: Path) -> WorktreeSnapshot:
     return WorktreeSnapshot.take(git_repo)
 
 
+def pytest_report_header() -> str:
+    """Say whether the kernel layer (Landlock) is there, so a run shows if its tests ran."""
+    from kitty_fs._kernel import kernel_status
+
+    status = kernel_status()
+    if status.available:
+        return f"kitty-fs kernel layer: Landlock ABI {status.abi} (kernel tests run)"
+    return f"kitty-fs kernel layer: off ({status.reason}) (kernel tests skipped)"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

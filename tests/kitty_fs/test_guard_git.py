@@ -14,6 +14,9 @@ from kitty_fs._guard_git import (
     is_read_only_shell,
 )
 
+# The environment a read scope gives its children (GuardScope sets it when it is unset).
+LOCKS_OFF = {"GIT_OPTIONAL_LOCKS": "0"}
+
 READ_ONLY = [
     "status",
     "status --porcelain -z --untracked-files=all",
@@ -21,7 +24,8 @@ READ_ONLY = [
     "rev-parse HEAD",
     "log --oneline -5",
     "show HEAD:README.md",
-    "diff --stat HEAD~1",
+    "diff --cached --stat HEAD~1",
+    "diff --no-index a b",
     "ls-files -z",
     "cat-file -p HEAD",
     "for-each-ref refs/heads",
@@ -99,19 +103,52 @@ MUTATING = [
     "apply x.patch",
     "st",  # an alias: could be anything
     "help status",
+    # these refresh .git/index under index.lock even with optional locks off (git 2.39)
+    "diff",
+    "diff --stat HEAD~1",
+    "describe --dirty",
+    "describe --broken --tags",
 ]
 
 
 @pytest.mark.parametrize("args", READ_ONLY)
 def test_read_only_git_commands_pass(args: str) -> None:
-    assert is_read_only_git(args.split())
-    assert is_read_only_command(None, ["git", *args.split()])
-    assert is_read_only_command("/usr/bin/git", ["git", *args.split()])
+    assert is_read_only_git(args.split(), LOCKS_OFF)
+    assert is_read_only_command(None, ["git", *args.split()], LOCKS_OFF)
+    assert is_read_only_command("/usr/bin/git", ["git", *args.split()], LOCKS_OFF)
 
 
 @pytest.mark.parametrize("args", MUTATING)
 def test_mutating_git_commands_are_refused(args: str) -> None:
-    assert not is_read_only_git(args.split())
+    assert not is_read_only_git(args.split(), LOCKS_OFF)
+
+
+@pytest.mark.parametrize("args", ["status", "status --porcelain", "-C /x status -s"])
+def test_status_is_a_read_only_with_optional_locks_off(args: str) -> None:
+    words = args.split()
+    assert not is_read_only_git(words, {})
+    assert not is_read_only_git(words, {"GIT_OPTIONAL_LOCKS": "1"})
+    assert is_read_only_git(words, LOCKS_OFF)
+    assert is_read_only_git(["--no-optional-locks", *words], {})
+    assert not is_read_only_command("/bin/sh", ["sh", "-c", f"git {args}"], {})
+    assert is_read_only_command("/bin/sh", ["sh", "-c", f"git {args}"], LOCKS_OFF)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.fsmonitor", "GIT_CONFIG_VALUE_0": "x"},
+        {"GIT_CONFIG_PARAMETERS": "'core.fsmonitor'='touch x'"},
+        {"GIT_CONFIG_PARAMETERS": "'include.path'='/tmp/evil.cfg'"},
+        {"GIT_EXTERNAL_DIFF": "touch"},
+    ],
+)
+def test_configuration_from_the_environment_makes_any_git_command_unsafe(
+    env: dict[str, str],
+) -> None:
+    for args in (["status"], ["log", "-1"], ["rev-parse", "HEAD"], ["--version"]):
+        assert not is_read_only_git(args, {**LOCKS_OFF, **env}), args
+    assert is_read_only_git(["log", "-1"], {**LOCKS_OFF, "GIT_CONFIG_COUNT": "0"})
 
 
 @pytest.mark.parametrize(
@@ -124,12 +161,11 @@ def test_mutating_git_commands_are_refused(args: str) -> None:
         ["--no-pager"],
         ["--git-dir=/x/.git", "--work-tree", "/x"],
         ["--no-optional-locks", "-P"],
-        ["--config-env=user.name=NAME"],
     ],
 )
 def test_safe_global_options_keep_a_read_a_read(prefix: list[str]) -> None:
-    assert is_read_only_git([*prefix, "status"])
-    assert not is_read_only_git([*prefix, "add", "x"])
+    assert is_read_only_git([*prefix, "status"], LOCKS_OFF)
+    assert not is_read_only_git([*prefix, "add", "x"], LOCKS_OFF)
 
 
 @pytest.mark.parametrize(
@@ -142,23 +178,28 @@ def test_safe_global_options_keep_a_read_a_read(prefix: list[str]) -> None:
         ["-c", "filter.lfs.smudge=x"],
         ["-c", "core.sshCommand=x"],
         ["--config-env=core.pager=PAGER"],
+        ["--config-env=user.name=NAME"],  # the value comes from a variable nobody sees
+        ["--config-env", "user.name=NAME"],
+        ["-c", "include.path=/tmp/evil.cfg"],
+        ["-c", "includeIf.gitdir:/x/.path=/tmp/evil.cfg"],
+        ["-cinclude.path=/tmp/evil.cfg"],
         ["--exec-path=/tmp/evil"],
         ["-c"],  # missing value
         ["--unknown-global"],
     ],
 )
 def test_global_options_that_may_run_programs_are_refused(prefix: list[str]) -> None:
-    assert not is_read_only_git([*prefix, "status"] if prefix != ["-c"] else prefix)
+    assert not is_read_only_git([*prefix, "status"] if prefix != ["-c"] else prefix, LOCKS_OFF)
 
 
 def test_other_programs_and_shell_lines() -> None:
     assert not is_read_only_command(None, [])
     assert not is_read_only_command(None, ["touch", "x"])
-    assert not is_read_only_command("/bin/touch", ["git", "status"])  # the program is what runs
-    assert is_read_only_command("C:/Git/bin/git.exe", ["git", "status"])
-    assert is_read_only_command("/bin/sh", ["/bin/sh", "-c", "git status --porcelain"])
-    assert not is_read_only_command("/bin/sh", ["/bin/sh", "-c", "git status > out"])
-    assert not is_read_only_command("/bin/sh", ["/bin/sh", "-x", "git status"])
+    assert not is_read_only_command("/bin/touch", ["git", "status"], LOCKS_OFF)  # what runs
+    assert is_read_only_command("C:/Git/bin/git.exe", ["git", "status"], LOCKS_OFF)
+    assert is_read_only_command("/bin/sh", ["/bin/sh", "-c", "git status --porcelain"], LOCKS_OFF)
+    assert not is_read_only_command("/bin/sh", ["/bin/sh", "-c", "git status > out"], LOCKS_OFF)
+    assert not is_read_only_command("/bin/sh", ["/bin/sh", "-x", "git status"], LOCKS_OFF)
     assert is_read_only_shell("git -C '/a dir' rev-parse HEAD")
     for line in ["git status; touch x", "git status && rm x", "git log $(x)", "git 'unclosed"]:
         assert not is_read_only_shell(line)
@@ -188,7 +229,7 @@ def test_read_only_stays_read_only_behind_safe_globals(
     prefix: list[str] = []
     for option in options:
         prefix += [option] if option == "--no-pager" else [option, f"x.y={value}"]
-    assert is_read_only_git([*prefix, *args.split()])
+    assert is_read_only_git([*prefix, *args.split()], LOCKS_OFF)
 
 
 @given(st.sampled_from(READ_ONLY[:7]), st.sampled_from(["--output=x", "--output"]))

@@ -1,6 +1,6 @@
 # ruff: noqa: PTH100, PTH120
 # (runs at start-up of every audited interpreter: os.path, no pathlib import)
-"""Bootstrap of ``kitty-fs audit`` inside every Python process it runs.
+"""Bootstrap of ``kitty-fs audit`` (and of ``kitty-fs run``'s fallback) in every Python process.
 
 ``kitty-fs audit`` puts this directory first on ``PYTHONPATH``, so each Python
 interpreter started under it (the audited program and its Python children,
@@ -16,6 +16,11 @@ no kitty_fs or another version of it. An interpreter that cannot load the hook
 unguarded instead, which makes the audit "incomplete". Any ``sitecustomize``
 this one shadows is run afterwards, so the environment's own start-up hooks
 keep working.
+
+Under ``kitty-fs run --read-only --fallback-audit-hook`` (``KITTY_FS_RUN_ROOT``
+set) it starts an enforcing guard instead (``kitty_fs._run_child``); an
+interpreter that cannot import kitty_fs then exits with 125 rather than run
+unguarded.
 
 Kept to syntax and modules any Python 3.6+ understands, since a foreign
 interpreter may load it.
@@ -45,6 +50,18 @@ def _unguarded(report: str, error: str) -> None:
 
 
 def _start() -> None:
+    if os.environ.get("KITTY_FS_RUN_ROOT"):  # kitty-fs run --read-only --fallback-audit-hook
+        try:
+            from kitty_fs._run_child import start as start_enforcing
+        except Exception as exc:  # any failure: refuse rather than run unguarded
+            why = type(exc).__name__ + ": " + str(exc)
+            sys.stderr.write(
+                "kitty-fs run: this Python cannot import kitty_fs (" + why + "), so it cannot "
+                "be guarded; refusing to run " + sys.executable + "\n"
+            )
+            os._exit(125)
+        start_enforcing()
+        return
     report = os.environ.get("KITTY_FS_AUDIT_REPORT")
     if not report:
         return
