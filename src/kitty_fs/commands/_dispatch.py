@@ -365,11 +365,21 @@ class Dispatcher:
 
 
 def _scratch_dirs(root: Path) -> list[Path]:
-    """Where the store's lock and temp files go for files of ``root`` (git never shows them)."""
-    from kitty_fs._atomic import find_git_dir
+    """Where the store keeps lock and temp files for files of ``root`` (git never shows them).
+
+    Made now if missing: once the kernel layer is on, nothing could create it.
+    """
+    from kitty_fs._scratch import find_git_dir
 
     git_dir = find_git_dir(root)
-    return [git_dir / "kitty-fs"] if git_dir is not None else []
+    if git_dir is None:
+        return []
+    scratch = git_dir / "kitty-fs"
+    try:
+        scratch.mkdir(exist_ok=True)
+    except OSError:
+        return []
+    return [scratch]
 
 
 def run_main(build: Callable[[], Callable[[], object]], program: str) -> NoReturn:
