@@ -45,6 +45,7 @@ from kitty_fs._audit_child import (
     ENV_ROOT,
     ENV_SIDE_CHANNELS,
 )
+from kitty_fs._errors import KittyFsError
 from kitty_fs._snapshot import WorktreeSnapshot
 
 __all__ = [
@@ -72,7 +73,7 @@ _BARE_PYTHON = re.compile(r"python(3(\.\d+)?)?")
 _MAX_FRAMES_SHOWN = 8
 
 
-class AuditUsageError(Exception):
+class AuditUsageError(KittyFsError):
     """The audit cannot start: bad root, no command, command not found.
 
     ``exit_code`` is the status ``kitty-fs audit`` exits with (2 or 3).

@@ -1,7 +1,44 @@
 """The one exception hierarchy of kitty_fs.
 
 Every error carries the file it concerns and a hint saying what to do, so a CLI
-can print ``str(err)`` as one clear line without a traceback.
+can print ``str(err)`` as one clear line without a traceback. Every exception
+kitty_fs raises on purpose is a ``KittyFsError``; a second base beside it keeps
+the ``except`` clauses callers already write (``PermissionError``,
+``AssertionError``...) working::
+
+    KittyFsError(Exception)              base; message, path, hint
+    ├── PathEscapeError(PermissionError) a context path resolves outside its root
+    ├── MintError(TypeError)             a WriteContext made outside write_boundary
+    ├── WriteViolation(PermissionError)  the guard refused a write in a read scope
+    │   └── ScopeViolation               a scoped write outside its declared scope
+    ├── ConfigError                      the config cannot be used; nothing written
+    │   ├── ConfigFileError              not a usable regular file (dir, link out, big)
+    │   ├── ConfigParseError             does not parse; ``line`` when known
+    │   └── ConfigSchemaError            a section of the wrong type
+    ├── ConfigBusyError                  another program kept rewriting it during a save
+    ├── GitCommandError(RuntimeError)    a git call failed (``_snapshot.run_git``)
+    ├── WorktreeChanged(AssertionError)  the worktree differs from a snapshot (``_snapshot``)
+    ├── PluginConfigError(ValueError)    the mypy plugin's section is bad (``_mypy_config``)
+    ├── AuditUsageError                  ``kitty-fs audit`` cannot start (``_audit``)
+    └── RunUsageError                    ``kitty-fs run`` cannot start (``_run``)
+
+``WorktreeChanged``, ``PluginConfigError``, ``AuditUsageError`` and
+``RunUsageError`` live beside the code that raises them and are exported from
+where users meet them (``kitty_fs.testing``, ``kitty_fs.pytest_plugin``); the
+two usage errors carry the ``exit_code`` their command exits with.
+
+Outside the tree on purpose:
+
+* ``kitty_fs.commands.CommandFailure`` is what a *command body* raises: the
+  dispatcher prints it and exits with its code. It is a protocol between an
+  app and the dispatcher, not a kitty_fs failure (an app's own user errors,
+  such as ``specify_cli.errors.SpecKittyError``, subclass it).
+* Misuse of the API (an empty reason, a bad scope pattern, a ``GuardScope``
+  entered twice) raises the builtin ``ValueError`` / ``TypeError`` /
+  ``RuntimeError``, as the standard library does: a bug in the caller, not a
+  condition to handle.
+* The kernel layer (``_kernel``) raises ``OSError`` carrying the errno the
+  kernel gave, because callers decide by errno whether to degrade.
 
 ``PathEscapeError`` and ``WriteViolation`` also subclass ``PermissionError``:
 callers that already handle permission problems keep working, and importlib
@@ -19,6 +56,7 @@ __all__ = [
     "ConfigFileError",
     "ConfigParseError",
     "ConfigSchemaError",
+    "GitCommandError",
     "KittyFsError",
     "MintError",
     "PathEscapeError",
@@ -120,4 +158,12 @@ class ConfigBusyError(KittyFsError):
 
     Not a ``ConfigError``: the file may be perfectly usable, it just would not
     hold still. Nothing was written; retrying later is the fix.
+    """
+
+
+class GitCommandError(KittyFsError, RuntimeError):
+    """A git call kitty_fs makes (read-only ones, and a test repository's set-up) failed.
+
+    ``path`` is the repository; the message holds the command and git's stderr.
+    Also a ``RuntimeError``, which is what it was before it joined the hierarchy.
     """

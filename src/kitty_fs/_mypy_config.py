@@ -30,6 +30,8 @@ from typing import Final
 
 import attrs
 
+from kitty_fs._errors import KittyFsError
+
 __all__ = [
     "INI_SECTION",
     "TOML_TABLE",
@@ -49,7 +51,7 @@ _PACKAGE: Final = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _BOUNDARY: Final = re.compile(r"^[A-Za-z_*?][\w*?]*(\.[\w*?]+)*$")
 
 
-class PluginConfigError(ValueError):
+class PluginConfigError(KittyFsError, ValueError):
     """The plugin's config section is missing or malformed; the message says how to fix it."""
 
 

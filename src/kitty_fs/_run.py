@@ -35,6 +35,7 @@ import tempfile
 from collections.abc import Sequence
 from types import FrameType
 
+from kitty_fs._errors import KittyFsError
 from kitty_fs._kernel import default_allowed_extras, kernel_status, prepare_restriction
 
 __all__ = [
@@ -64,7 +65,7 @@ _FORWARDED = (signal.SIGTERM, signal.SIGHUP)
 _IGNORED = (signal.SIGINT, signal.SIGQUIT)
 
 
-class RunUsageError(Exception):
+class RunUsageError(KittyFsError):
     """``kitty-fs run`` cannot start; ``exit_code`` is the status it exits with."""
 
     def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kitty_fs._errors import GitCommandError, KittyFsError
 from kitty_fs._porcelain import parse_porcelain
 
 __all__ = ["WorktreeChanged", "WorktreeSnapshot", "assert_unchanged", "run_git"]
@@ -44,18 +45,20 @@ def run_git(repo: Path, *args: str) -> bytes:
     )
     if result.returncode != 0:
         stderr = result.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"git {' '.join(args)} failed in {repo}: {stderr}")
+        raise GitCommandError(f"git {' '.join(args)} failed in {repo}: {stderr}", path=repo)
     return result.stdout
 
 
-class WorktreeChanged(AssertionError):
+class WorktreeChanged(KittyFsError, AssertionError):
     """The worktree differs from a snapshot; ``changes`` lists every difference."""
 
     def __init__(self, repo: Path, changes: list[str]) -> None:
         self.repo = repo
         self.changes = changes
         lines = "\n".join(f"  {change}" for change in changes)
-        super().__init__(f"worktree {repo} changed ({len(changes)} difference(s)):\n{lines}")
+        super().__init__(
+            f"worktree {repo} changed ({len(changes)} difference(s)):\n{lines}", path=repo
+        )
 
 
 def _porcelain_entries(raw: bytes) -> list[str]:

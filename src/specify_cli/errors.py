@@ -1,11 +1,30 @@
 """The one exception hierarchy of the ``specify_cli`` domain.
 
-Every error the domain raises on purpose is a ``SpecKittyError``: it carries a
-stable machine ``code`` (for ``--json`` output and scripts), a one-line
-``message`` saying what happened, a ``hint`` saying what to do, the ``path``
-concerned when there is one, ``details`` for structured extras, and an
-``exit_code`` that the CLI dispatcher turns into the process exit status
-(the numbers match ``specify_cli.cli._exit.ExitCode``).
+Every error the domain raises on purpose is a ``SpecKittyError``, and each of
+them is a ``kitty_fs.commands.CommandFailure``: the one user-error type of the
+CLI, which the dispatcher prints and exits with as it is, no mapping between.
+It carries a stable machine ``code`` (for ``--json`` output and scripts), a
+one-line ``message`` saying what happened, a ``hint`` saying what to do, the
+``path`` concerned when there is one, ``details`` for structured extras, and an
+``exit_code`` (a value of ``specify_cli.cli._exit.ExitCode``)::
+
+    CommandFailure (kitty_fs.commands)
+    └── SpecKittyError               SPEC_KITTY_ERROR     70  base; never raised directly
+        ├── InvalidEvent             INVALID_EVENT         2
+        ├── NotInitializedError      NOT_INITIALIZED       3
+        │   └── TrackerNotBound      TRACKER_NOT_BOUND     3
+        ├── InvalidConfig            INVALID_CONFIG        4
+        ├── SyncError                SYNC_UNAVAILABLE      6  queued events stay queued
+        │   ├── SyncDisabled         SYNC_DISABLED         6
+        │   ├── Unauthenticated      UNAUTHENTICATED       6
+        │   ├── ServerUnreachable    SERVER_UNREACHABLE    6
+        │   │   └── ServerTimeout    SERVER_TIMEOUT        6  (so ``except ServerUnreachable``
+        │   │                                                 also catches a timeout)
+        │   ├── ServerError          SERVER_ERROR          6
+        │   └── BadResponse          BAD_RESPONSE          6
+        ├── StaleBinding             STALE_BINDING         7
+        ├── MissionOutsideRepo       MISSION_OUTSIDE_REPO  9
+        └── OutboxError              OUTBOX_UNAVAILABLE    9
 
 Errors from ``kitty_fs`` (``ConfigParseError``, ``ConfigSchemaError``,
 ``PathEscapeError``...) pass through unchanged: they already name the file and
@@ -13,24 +32,25 @@ the fix, and the dispatcher maps them to ``INVALID_CONFIG`` (4) or
 ``FILESYSTEM`` (9). Nothing here is raised after a partial write: every error
 leaves the worktree and the outbox as they were.
 
-==========================  ======================  ====  ======================================
-class                       code                    exit  when
-==========================  ======================  ====  ======================================
-``SpecKittyError``          ``SPEC_KITTY_ERROR``    70    base class; never raised directly
-``InvalidEvent``            ``INVALID_EVENT``       2     an event type/payload cannot be sent
-``NotInitializedError``     ``NOT_INITIALIZED``     3     no ``project.uuid``: run ``init``
-``TrackerNotBound``         ``TRACKER_NOT_BOUND``   3     no binding: run ``tracker bind``
-``InvalidConfig``           ``INVALID_CONFIG``      4     a malformed value in a config file
-``SyncError``               ``SYNC_UNAVAILABLE``    6     base of the sync failures below
-``SyncDisabled``            ``SYNC_DISABLED``       6     sync not enabled, or no server URL
-``Unauthenticated``         ``UNAUTHENTICATED``     6     no token, or the server refused it
-``ServerUnreachable``       ``SERVER_UNREACHABLE``  6     refused / reset / dropped, after retries
-``ServerTimeout``           ``SERVER_TIMEOUT``      6     no answer within the timeout
-``ServerError``             ``SERVER_ERROR``        6     5xx or 429 after retries; a 4xx refusal
-``BadResponse``             ``BAD_RESPONSE``        6     an answer that is not the protocol
-``StaleBinding``            ``STALE_BINDING``       7     the server no longer knows the binding
-``OutboxError``             ``OUTBOX_UNAVAILABLE``  9     the SQLite outbox cannot be used
-==========================  ======================  ====  ======================================
+==========================  ========================  ====  ======================================
+class                       code                      exit  when
+==========================  ========================  ====  ======================================
+``SpecKittyError``          ``SPEC_KITTY_ERROR``      70    base class; never raised directly
+``InvalidEvent``            ``INVALID_EVENT``         2     an event type/payload cannot be sent
+``NotInitializedError``     ``NOT_INITIALIZED``       3     no ``project.uuid``: run ``init``
+``TrackerNotBound``         ``TRACKER_NOT_BOUND``     3     no binding: run ``tracker bind``
+``InvalidConfig``           ``INVALID_CONFIG``        4     a malformed value in a config file
+``SyncError``               ``SYNC_UNAVAILABLE``      6     base of the sync failures below
+``SyncDisabled``            ``SYNC_DISABLED``         6     sync not enabled, or no server URL
+``Unauthenticated``         ``UNAUTHENTICATED``       6     no token, or the server refused it
+``ServerUnreachable``       ``SERVER_UNREACHABLE``    6     refused / reset / dropped, after retries
+``ServerTimeout``           ``SERVER_TIMEOUT``        6     no answer within the timeout
+``ServerError``             ``SERVER_ERROR``          6     5xx or 429 after retries; a 4xx refusal
+``BadResponse``             ``BAD_RESPONSE``          6     an answer that is not the protocol
+``StaleBinding``            ``STALE_BINDING``         7     the server no longer knows the binding
+``MissionOutsideRepo``      ``MISSION_OUTSIDE_REPO``  9     a mission is a symlink out of the repo
+``OutboxError``             ``OUTBOX_UNAVAILABLE``    9     the SQLite outbox cannot be used
+==========================  ========================  ====  ======================================
 
 Every ``SyncError`` leaves queued events queued.
 """
@@ -41,10 +61,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
+from kitty_fs.commands import CommandFailure
+
 __all__ = [
     "BadResponse",
     "InvalidConfig",
     "InvalidEvent",
+    "MissionOutsideRepo",
     "NotInitializedError",
     "OutboxError",
     "ServerError",
@@ -59,15 +82,16 @@ __all__ = [
 ]
 
 
-class SpecKittyError(Exception):
+class SpecKittyError(CommandFailure):
     """Base of every deliberate ``specify_cli`` error.
 
     Subclasses set ``code`` and ``exit_code`` as class attributes and usually a
-    ``default_hint``; an instance may override the hint.
+    ``default_hint``; an instance may override the hint. The instance carries
+    them as ``CommandFailure`` does, so the dispatcher needs no mapping.
     """
 
-    code: ClassVar[str] = "SPEC_KITTY_ERROR"
-    exit_code: ClassVar[int] = 70
+    code: str = "SPEC_KITTY_ERROR"
+    exit_code: int = 70
     default_hint: ClassVar[str] = ""
 
     def __init__(
@@ -78,11 +102,13 @@ class SpecKittyError(Exception):
         path: Path | str | None = None,
         details: Mapping[str, object] | None = None,
     ) -> None:
-        self.message = message
-        self.hint = self.default_hint if hint is None else hint
+        cls = type(self)
+        hint = cls.default_hint if hint is None else hint
+        super().__init__(message, cls.exit_code, hint, code=cls.code, details=details)
         self.path = Path(path) if path is not None else None
-        self.details: dict[str, object] = dict(details or {})
-        super().__init__(f"{message} ({self.hint})" if self.hint else message)
+        # ``str(err)`` is the message and its fix, as before it was a CommandFailure
+        # (whose own ``str`` is the message alone).
+        self.args = (f"{message} ({hint})" if hint else message,)
 
 
 class InvalidEvent(SpecKittyError):
@@ -172,6 +198,13 @@ class StaleBinding(SpecKittyError):
         "rebind with `spec-kitty tracker bind --provider NAME --project-slug SLUG` "
         "(config.yaml was not changed)"
     )
+
+
+class MissionOutsideRepo(SpecKittyError):
+    """A mission folder or file is a symlink out of the repository. Nothing was read there."""
+
+    code = "MISSION_OUTSIDE_REPO"
+    exit_code = 9  # ExitCode.FILESYSTEM: the tree on disk is not what spec-kitty can read
 
 
 class OutboxError(SpecKittyError):

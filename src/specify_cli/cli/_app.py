@@ -3,7 +3,8 @@
 Everything generic (minting, enforcement, exit codes, ``--json``, signals) is
 ``kitty_fs.commands``; what is spec-kitty's is here: the program name, where a
 project's root is (``.kittify/`` or ``.git``), the state directory side channel
-(``$SPEC_KITTY_HOME``), how domain errors become exit codes, and the commands.
+(``$SPEC_KITTY_HOME``), its exit codes, and the commands. Its domain errors need no
+mapping: ``SpecKittyError`` is a ``CommandFailure``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from kitty_fs.commands import (
     AppPolicy,
-    CommandFailure,
     CommandRegistry,
     Dispatcher,
     add_capabilities_command,
@@ -47,16 +47,6 @@ def _state_dir() -> Path:
     return state_dir()
 
 
-def _map_error(exc: BaseException) -> CommandFailure | None:
-    from specify_cli.errors import SpecKittyError
-
-    if isinstance(exc, SpecKittyError):
-        return CommandFailure(
-            exc.message, ExitCode(exc.exit_code), exc.hint, code=exc.code, details=exc.details
-        )
-    return None
-
-
 POLICY = AppPolicy(
     program="spec-kitty",
     root_markers=(".kittify", ".git"),
@@ -66,7 +56,6 @@ POLICY = AppPolicy(
     state_dir=_state_dir,
     side_channel_hint="point SPEC_KITTY_HOME at a directory outside every repository "
     "(default ~/.spec-kitty)",
-    map_error=_map_error,
     exit_codes=ExitCode,
     debug_env="SPEC_KITTY_DEBUG",
 )

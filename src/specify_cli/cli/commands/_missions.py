@@ -21,9 +21,9 @@ from pathlib import Path
 import attrs
 
 from kitty_fs import ReadContext
-from specify_cli.errors import SpecKittyError
+from specify_cli.errors import MissionOutsideRepo
 
-__all__ = ["MISSIONS_DIR", "Mission", "MissionOutsideRepo", "scan_missions"]
+__all__ = ["MISSIONS_DIR", "Mission", "scan_missions"]
 
 MISSIONS_DIR = "kitty-specs"
 # Furthest first: the first artifact present names the stage.
@@ -34,13 +34,6 @@ _STAGES = (
     ("spec.md", "specified"),
 )
 _MAX_FILES = 2000  # a dossier trigger must stay cheap on a huge tree
-
-
-class MissionOutsideRepo(SpecKittyError):
-    """A mission folder or file is a symlink out of the repository. Nothing was read there."""
-
-    code = "MISSION_OUTSIDE_REPO"
-    exit_code = 9  # ExitCode.FILESYSTEM: the tree on disk is not what spec-kitty can read
 
 
 @attrs.frozen(slots=True)
