@@ -6,8 +6,9 @@ persist take a ``WriteContext``, so mypy rejects a write on a read path; the
 runtime guard (``read_scope``) stops the ones typing cannot see.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from kitty_fs._lazy import lazy_attributes
 
 # Lazy on purpose: a CLI's cold start pays only for what a command touches
 # (ruamel.yaml for configs, the guard for read scopes). mypy sees the real imports.
@@ -97,14 +98,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -14,9 +14,9 @@ the state-directory ``WriteContext`` the dispatcher hands it)::
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from kitty_fs._lazy import lazy_attributes
 from specify_cli.sync._envelope import Envelope, EventDraft, new_event_id, utc_timestamp
 from specify_cli.sync._settings import AUTH_FILENAME, SyncSettings, load_settings, state_dir
 
@@ -82,10 +82,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
