@@ -17,13 +17,13 @@ Neither is read by ``src/``: without them the real ``spec-kitty`` runs.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from git_support import git
 from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
 
 from kitty_fs.commands import Command, CommandRegistry
@@ -116,16 +116,6 @@ PROJECT_FILES: Mapping[str, str] = {
     "kitty-specs/001-login-flow/meta.json": '{"mission": "001-login-flow", "step": 2}\n',
     "kitty-specs/002-search/spec.md": "# Search\n",
 }
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` (independent of the user's git config); its stdout."""
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
-    return done.stdout
 
 
 def make_project(

@@ -23,7 +23,10 @@ from types import TracebackType
 from typing import Any, Final
 
 import httpx
+from git_support import git, porcelain
 from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
+
+from kitty_fs.testing import make_git_repo
 
 __all__ = [
     "CONFIG",
@@ -52,49 +55,16 @@ WORKER: Final = Path(__file__).with_name("fault_worker.py")
 
 CONFIG: Final = LEGACY_CONFIG
 
-_GIT_ENV: Final = {
-    "GIT_AUTHOR_NAME": "fault tests",
-    "GIT_AUTHOR_EMAIL": "faults@kitty-fs.invalid",
-    "GIT_COMMITTER_NAME": "fault tests",
-    "GIT_COMMITTER_EMAIL": "faults@kitty-fs.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
 
 def count(default: int, full: int) -> int:
     """``full`` with ``KITTY_FULL=1``, else ``default`` (the CI count)."""
     return full if FULL else default
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` with a neutral configuration; its stdout (fails on error)."""
-    done = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
-    return done.stdout
-
-
-def porcelain(repo: Path) -> str:
-    """Everything git would show: modified, untracked (every file) and ignored paths."""
-    return git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored")
-
-
 def make_project(path: Path, config: str = CONFIG) -> Path:
     """A git repository with ``config`` committed as ``.kittify/config.yaml``, and a README."""
     path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    (path / "README.md").write_text("fault-test project\n")
-    (path / ".kittify").mkdir()
-    (path / CONFIG_REL).write_text(config)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
+    make_git_repo(path, {"README.md": "fault-test project\n", CONFIG_REL: config})
     return path
 
 

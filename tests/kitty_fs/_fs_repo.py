@@ -1,13 +1,14 @@
 """Small real-git helpers for the kitty_fs foundation tests.
 
-Kept apart from ``kitty_fs.pytest_plugin`` (its ``git_repo`` fixture) so these
-tests check the foundation without depending on the code built on top of it.
+Git runs through the suite's one runner (``git_support``, i.e.
+``kitty_fs.testing.run_git``) and repositories come from ``make_git_repo``;
+both are standard-library code of their own, so these tests still check the
+foundation without depending on the guard or the pytest plugin built on it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import sys
@@ -15,49 +16,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from _fs_workers import CONFIG_PATH
+from git_support import git
+
+from kitty_fs.testing import make_git_repo
 
 __all__ = ["CONFIG_PATH", "WORKERS", "git", "immutable", "make_repo", "status", "worker_cmd"]
 
-# The config these tests use (kitty_fs itself has no default path).
-CONFIG_PATH = ".kittify/config.yaml"
 
 # The child-process half of the concurrency and crash tests.
 WORKERS = Path(__file__).with_name("_fs_workers.py")
 
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "kitty-fs tests",
-    "GIT_AUTHOR_EMAIL": "tests@kitty-fs.invalid",
-    "GIT_COMMITTER_NAME": "kitty-fs tests",
-    "GIT_COMMITTER_EMAIL": "tests@kitty-fs.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo``; its stdout, or an AssertionError with stderr."""
-    result = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"git {' '.join(args)} failed: {result.stderr}"
-    return result.stdout
-
 
 def make_repo(path: Path, files: Mapping[str, bytes] | None = None) -> Path:
     """A git repository at ``path`` with ``files`` committed (and nothing else)."""
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    for rel, data in (files or {"README": b"test repo\n"}).items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
+    make_git_repo(path, files or {"README": b"test repo\n"})
     return path
 
 

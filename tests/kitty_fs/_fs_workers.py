@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _fs_repo import CONFIG_PATH
 from ruamel.yaml import YAML
 
 from kitty_fs import KittyFsError, load_config, save_config, write_boundary
 
+# The config these tests use (kitty_fs itself has no default path). Defined here, in the
+# script the children run, so a child needs nothing from the tests' shared helpers.
+CONFIG_PATH = ".kittify/config.yaml"
 SECTION = "tracker"
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from git_support import git
 
 from kitty_fs.pytest_plugin import (
     WorktreeChanged,
@@ -23,26 +24,20 @@ from kitty_fs.pytest_plugin import (
 pytest_plugins = ["pytester"]
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
-
-
 def test_git_repo_is_a_real_repository_with_one_commit(git_repo: Path) -> None:
     assert git_repo.is_absolute() and (git_repo / ".git").is_dir()
-    assert _git(git_repo, "rev-list", "--count", "HEAD").strip() == "1"
-    assert _git(git_repo, "status", "--porcelain") == ""
-    assert _git(git_repo, "config", "--local", "user.email").strip() == "tests@kitty-fs.invalid"
-    assert _git(git_repo, "ls-files").split() == ["README.md"]
+    assert git(git_repo, "rev-list", "--count", "HEAD").strip() == "1"
+    assert git(git_repo, "status", "--porcelain") == ""
+    assert git(git_repo, "config", "--local", "user.email").strip() == "tests@kitty-fs.invalid"
+    assert git(git_repo, "ls-files").split() == ["README.md"]
     (git_repo / "new.txt").write_text("x")
-    _git(git_repo, "add", "new.txt")
-    _git(git_repo, "commit", "-qm", "a second commit works without a global identity")
+    git(git_repo, "add", "new.txt")
+    git(git_repo, "commit", "-qm", "a second commit works without a global identity")
 
 
 def test_make_git_repo_with_files(tmp_path: Path) -> None:
     repo = make_git_repo(tmp_path / "r", {"a/b.txt": "text", "bin": b"\x00\x01"})
-    assert sorted(_git(repo, "ls-files").split()) == ["a/b.txt", "bin"]
+    assert sorted(git(repo, "ls-files").split()) == ["a/b.txt", "bin"]
 
 
 @pytest.fixture
@@ -53,8 +48,8 @@ def repo(tmp_path: Path) -> Path:
     )
     (repo / "link").unlink()
     (repo / "link").symlink_to("a.txt")
-    _git(repo, "add", "link")
-    _git(repo, "commit", "-qm", "a symlink")
+    git(repo, "add", "link")
+    git(repo, "commit", "-qm", "a symlink")
     return repo
 
 
@@ -74,7 +69,7 @@ def test_every_kind_of_change_is_named(repo: Path) -> None:
     (repo / "gone.txt").unlink()
     (repo / "untracked.txt").write_text("new\n")
     (repo / "staged.txt").write_text("staged\n")
-    _git(repo, "add", "staged.txt")
+    git(repo, "add", "staged.txt")
     (repo / "link").unlink()
     (repo / "link").symlink_to("dir/b.txt")
     with pytest.raises(WorktreeChanged) as caught:
@@ -96,7 +91,7 @@ def test_every_kind_of_change_is_named(repo: Path) -> None:
 def test_renames_and_status_changes_both_ways(repo: Path) -> None:
     (repo / "untracked.txt").write_text("there before\n")
     before = WorktreeSnapshot.take(repo)
-    _git(repo, "mv", "a.txt", "renamed.txt")
+    git(repo, "mv", "a.txt", "renamed.txt")
     (repo / "untracked.txt").unlink()
     after = WorktreeSnapshot.take(repo)
     changes = before.changes_since(after)

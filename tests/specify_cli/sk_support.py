@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from git_support import git, porcelain
 from spec_kitty_samples import LEGACY_CONFIG
 
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return done.stdout
+__all__ = ["fingerprint", "git", "make_repo", "porcelain"]
 
 
 def make_repo(path: Path, config: str | None = LEGACY_CONFIG, origin: str | None = None) -> Path:
@@ -33,7 +30,3 @@ def make_repo(path: Path, config: str | None = LEGACY_CONFIG, origin: str | None
 def fingerprint(path: Path) -> tuple[bytes, int]:
     """Bytes and mtime_ns: what INV-1 says a read must not change."""
     return path.read_bytes(), path.stat().st_mtime_ns
-
-
-def porcelain(repo: Path) -> str:
-    return git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from git_support import git
 from ruamel.yaml import YAML
 from spec_kitty_samples import LEGACY_CONFIG
 
@@ -56,32 +57,17 @@ COMPLETE_BUILD_ID: Final = "0f0e0d0c-0b0a-4909-8807-060504030201"
 # The design's rule, restated here rather than imported: build_id = uuid5(NS, "uuid:node").
 _BUILD_ID_NS: Final = uuid.uuid5(uuid.NAMESPACE_URL, "spec-kitty:identity:build_id")
 
-# Git independent of the user's and the system's configuration, for the test's own calls and
-# for spec-kitty's (record-analysis runs git). Only the test's calls skip optional index writes:
-# spec-kitty's git runs as it would for a user.
+# Git independent of the user's and the system's configuration for spec-kitty's own git calls
+# (record-analysis runs git). The test's calls go through git_support (kitty_fs.testing.run_git),
+# which also skips optional index writes; spec-kitty's git runs as it would for a user.
 _GIT_ISOLATION: Final = {
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_TERMINAL_PROMPT": "0",
 }
-_GIT_ENV: Final = {**_GIT_ISOLATION, "GIT_OPTIONAL_LOCKS": "0"}
 
 Identity = tuple[str, str, str, str]  # project_uuid, project_slug, node_id, build_id
 Binding = tuple[str, str, str]  # provider, project_slug, binding_ref
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip()}")
-    return done.stdout
 
 
 def make_surface_repo(path: Path, variant: str) -> Path:
