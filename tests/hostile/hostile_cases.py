@@ -2,61 +2,56 @@
 
 Why one table: the same rows drive ``test_hostile_inputs.py`` (every row is a
 real ``spec-kitty`` subprocess in a real temporary repository) and render
-``docs/hostile-inputs.md``, so the documentation can never promise a behaviour
+``docs/hostile-inputs.md`` (``hostile_report``), so the documentation can never promise a behaviour
 the suite does not check. ``KITTY_WRITE_CATALOG=1`` rewrites the document.
+The environments each row runs in are built by ``hostile_envs``.
 
 A row's ``line`` is the first line the user sees (stderr when the command
 printed there, else stdout), with temporary paths, uuids and event ids replaced
-by placeholders (see ``normalize``). A row with a ``Defect`` is a known CLI bug:
+by placeholders (see ``hostile_report.normalize``). A row with a ``Defect`` is a known CLI bug:
 ``line`` is the behaviour after the fix, the ``Defect`` today's; once the fix
 lands, delete the ``defect=`` and regenerate the document.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import os
-import re
-import shlex
-import shutil
-import stat
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from kitty_fs.pytest_plugin import make_git_repo
+from hostile_envs import (
+    BASE_CONFIG,
+    UUID,
+    Env,
+    bare_repo,
+    config_dir,
+    dangling_symlink,
+    git_worktree,
+    git_worktree_stale,
+    huge_config,
+    kittify_file,
+    kittify_missing,
+    mission_symlink_loop,
+    nested_project_state,
+    not_git,
+    not_git_with_kittify,
+    outside_cwd,
+    outside_dir,
+    plain_repo,
+    read_only_dir,
+    read_only_fs,
+    state_home_above,
+    state_home_in_repo,
+    symlink_out,
+    tmpdir_in_repo,
+    unreadable_config,
+    with_config,
+)
+
 from specify_cli.cli._exit import ExitCode
 
-__all__ = [
-    "CASES",
-    "COMMANDS",
-    "Case",
-    "Env",
-    "Run",
-    "normalize",
-    "render_markdown",
-    "tree_state",
-]
-
-UUID = "12345678-1234-5678-1234-567812345678"
-CONFIG_REL = ".kittify/config.yaml"
-
-# Complete identity and a bound tracker: the write commands below are no-ops on it,
-# so "the bytes are unchanged" holds for every row unless a row says it writes.
-BASE_CONFIG = f"""\
-# spec-kitty project configuration (tracked in git)
-project:
-  uuid: {UUID}
-  slug: demo-project
-  node_id: abcdef012345
-  build_id: 0f6a8c3e-5d1b-5e7a-9c4f-2b8d6e1a3c5f
-tracker:
-  provider: jira  # the provider
-  binding_ref: bind-001
-  project_slug: demo-project
-"""
+__all__ = ["CASES", "COMMANDS", "Case", "Defect", "Run", "err"]
 
 # The commands every configuration row runs: three reads and two writes.
 COMMANDS: Mapping[str, tuple[str, ...]] = {
@@ -75,23 +70,6 @@ COMMANDS: Mapping[str, tuple[str, ...]] = {
         "bind-001",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Env:
-    """Where one run happens; made fresh for every run by a case's ``setup``.
-
-    ``watch`` is the tree whose bytes must not change (the whole case directory
-    by default, so a symlink's target outside the repository is watched too);
-    ``wrap`` prefixes the command (dropped privileges, a read-only mount).
-    """
-
-    tmp: Path
-    repo: Path
-    cwd: Path
-    home: Path
-    env: Mapping[str, str] = field(default_factory=dict)
-    wrap: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,248 +120,6 @@ class Case:
     names: str | None = None  # the path (placeholders) every error message must name
     fix: str | None = None  # what every error's `fix:` line must say (placeholders)
     needs: str | None = None  # "ro-mount" or "drop-dac": how the case is made
-
-
-# --- building inputs -------------------------------------------------------------------------
-
-
-def _home(tmp: Path) -> Path:
-    home = tmp / "state"
-    home.mkdir(exist_ok=True)
-    return home
-
-
-def _repo(tmp: Path, config: bytes | str | None = BASE_CONFIG, *, commit: bool = True) -> Path:
-    files: dict[str, bytes | str] = {"README.md": "demo\n"}
-    if config is not None and commit:
-        files[CONFIG_REL] = config
-    repo = make_git_repo(tmp / "repo", files)
-    if config is not None and not commit:
-        (repo / ".kittify").mkdir()
-        target = repo / CONFIG_REL
-        target.write_bytes(config.encode() if isinstance(config, str) else config)
-    return repo
-
-
-def _env(
-    tmp: Path,
-    repo: Path,
-    *,
-    cwd: Path | None = None,
-    env: Mapping[str, str] | None = None,
-    wrap: tuple[str, ...] = (),
-) -> Env:
-    return Env(tmp, repo, cwd or repo, _home(tmp), dict(env or {}), wrap)
-
-
-def with_config(config: bytes | str) -> Callable[[Path, Callable[[], Path]], Env]:
-    """A committed repository whose config holds exactly ``config``."""
-
-    def setup(tmp: Path, _big: Callable[[], Path]) -> Env:
-        return _env(tmp, _repo(tmp, config))
-
-    return setup
-
-
-def _committed(tmp: Path, build: Callable[[Path], None]) -> Env:
-    """A repository whose ``.kittify/`` is built by ``build`` and then committed."""
-    repo = _repo(tmp, None)
-    build(repo)
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-qm", "hostile"], cwd=repo, check=True, capture_output=True)
-    return _env(tmp, repo)
-
-
-def config_dir(tmp: Path, _big: Callable[[], Path]) -> Env:
-    def build(repo: Path) -> None:
-        (repo / CONFIG_REL).mkdir(parents=True)
-        (repo / CONFIG_REL / "keep").write_text("a directory where the config belongs\n")
-
-    return _committed(tmp, build)
-
-
-def dangling_symlink(tmp: Path, _big: Callable[[], Path]) -> Env:
-    def build(repo: Path) -> None:
-        (repo / ".kittify").mkdir()
-        (repo / CONFIG_REL).symlink_to("config.yaml.orig")
-
-    return _committed(tmp, build)
-
-
-def symlink_out(tmp: Path, _big: Callable[[], Path]) -> Env:
-    outside = tmp / "outside"
-    outside.mkdir()
-    (outside / "config.yaml").write_text(BASE_CONFIG)
-
-    def build(repo: Path) -> None:
-        (repo / ".kittify").mkdir()
-        (repo / CONFIG_REL).symlink_to("../../outside/config.yaml")
-
-    return _committed(tmp, build)
-
-
-def kittify_file(tmp: Path, _big: Callable[[], Path]) -> Env:
-    def build(repo: Path) -> None:
-        (repo / ".kittify").write_text("not a directory\n")
-
-    return _committed(tmp, build)
-
-
-def kittify_missing(tmp: Path, _big: Callable[[], Path]) -> Env:
-    return _env(tmp, _repo(tmp, None))
-
-
-def huge_config(tmp: Path, big: Callable[[], Path]) -> Env:
-    # Hard-linked, not copied: one 50 MB file per session; untracked (git add would
-    # compress 50 MB per run), which the porcelain check sees before and after alike.
-    repo = _repo(tmp, None)
-    (repo / ".kittify").mkdir()
-    os.link(big(), repo / CONFIG_REL)
-    return _env(tmp, repo)
-
-
-def write_big_config(path: Path, size: int = 50 * 1024 * 1024) -> Path:
-    """A valid config padded with comment lines to ``size`` bytes."""
-    line = b"# " + b"x" * 77 + b"\n"
-    with path.open("wb") as out:
-        out.write(BASE_CONFIG.encode())
-        out.write(line * ((size - len(BASE_CONFIG)) // len(line)))
-    return path
-
-
-def not_git(tmp: Path, _big: Callable[[], Path]) -> Env:
-    plain = tmp / "plain"
-    plain.mkdir()
-    (plain / "README.md").write_text("not a repository\n")
-    return _env(tmp, plain)
-
-
-def not_git_with_kittify(tmp: Path, _big: Callable[[], Path]) -> Env:
-    plain = tmp / "plain"
-    (plain / ".kittify").mkdir(parents=True)
-    (plain / CONFIG_REL).write_text(BASE_CONFIG)
-    return _env(tmp, plain)
-
-
-def git_worktree(tmp: Path, _big: Callable[[], Path], config: str = BASE_CONFIG) -> Env:
-    main = _repo(tmp, config)
-    linked = tmp / "linked"
-    subprocess.run(
-        ["git", "worktree", "add", "-q", "-b", "feature", os.fspath(linked)],
-        cwd=main,
-        check=True,
-        capture_output=True,
-    )
-    return _env(tmp, linked.resolve())
-
-
-def git_worktree_stale(tmp: Path, big: Callable[[], Path]) -> Env:
-    """A linked worktree whose config lacks ``build_id`` and has an old binding."""
-    return git_worktree(tmp, big, STALE_CONFIG)
-
-
-def bare_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
-    bare = tmp / "bare.git"
-    subprocess.run(["git", "init", "-q", "--bare", os.fspath(bare)], check=True)
-    return _env(tmp, bare)
-
-
-# A legacy identity (no build_id) and an old binding: both write commands want to write.
-STALE_CONFIG = BASE_CONFIG.replace(
-    "  build_id: 0f6a8c3e-5d1b-5e7a-9c4f-2b8d6e1a3c5f\n", ""
-).replace("bind-001", "bind-000")
-
-
-# Root ignores permission bits; without these capabilities it obeys them like anyone.
-_DROP_DAC = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
-
-
-def read_only_dir(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """Mode 0555/0444; as root the command runs without CAP_DAC_OVERRIDE so the bits apply."""
-    env = _env(tmp, _repo(tmp, STALE_CONFIG))
-    for path in (env.repo / CONFIG_REL,):
-        path.chmod(0o444)
-    for path in (env.repo / ".kittify", env.repo):
-        path.chmod(0o555)
-    return _env(tmp, env.repo, wrap=_DROP_DAC if os.geteuid() == 0 else ())
-
-
-def read_only_fs(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """The repository bind-mounted read-only in a private mount namespace (EROFS)."""
-    env = _env(tmp, _repo(tmp, STALE_CONFIG))
-    userns = () if os.geteuid() == 0 else ("-r",)
-    mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
-    wrap = ("unshare", *userns, "-m", "--", "sh", "-c", mount, os.fspath(env.repo))
-    return _env(tmp, env.repo, wrap=wrap)
-
-
-def unreadable_config(tmp: Path, _big: Callable[[], Path]) -> Env:
-    env = _env(tmp, _repo(tmp, BASE_CONFIG))
-    (env.repo / CONFIG_REL).chmod(0o000)
-    return _env(tmp, env.repo, wrap=_DROP_DAC if os.geteuid() == 0 else ())
-
-
-def outside_dir(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """The repository, plus a sibling directory that is no project; run from the repository."""
-    env = _env(tmp, _repo(tmp, BASE_CONFIG))
-    (tmp / "outside").mkdir()
-    return env
-
-
-def outside_cwd(tmp: Path, big: Callable[[], Path]) -> Env:
-    """As ``outside_dir``, but run from the sibling directory."""
-    env = outside_dir(tmp, big)
-    return _env(tmp, env.repo, cwd=tmp / "outside")
-
-
-def state_home_in_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
-    env = _env(tmp, _repo(tmp, BASE_CONFIG))
-    return _env(tmp, env.repo, env={"SPEC_KITTY_HOME": f"{env.repo}/.kittify/../state"})
-
-
-def plain_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
-    return _env(tmp, _repo(tmp, BASE_CONFIG))
-
-
-def state_home_above(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """``SPEC_KITTY_HOME`` is the directory holding the checkout (``$HOME``, a CI workspace)."""
-    return _env(tmp, _repo(tmp, BASE_CONFIG), env={"SPEC_KITTY_HOME": os.fspath(tmp)})
-
-
-def nested_project_state(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """A monorepo whose project is ``services/api``; the state dir at the worktree's top."""
-    top = make_git_repo(
-        tmp / "repo",
-        {"README.md": "mono\n", "services/api/.kittify/config.yaml": BASE_CONFIG},
-    )
-    return _env(
-        tmp,
-        top,
-        cwd=top / "services" / "api",
-        env={"SPEC_KITTY_HOME": os.fspath(top / ".spec-kitty")},
-    )
-
-
-def tmpdir_in_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """``TMPDIR=<repo>/.tmp``, an ignored folder of the repository."""
-    repo = make_git_repo(
-        tmp / "repo",
-        {"README.md": "demo\n", ".gitignore": ".tmp/\n", CONFIG_REL: BASE_CONFIG},
-    )
-    (repo / ".tmp").mkdir()
-    return _env(tmp, repo, env={"TMPDIR": os.fspath(repo / ".tmp")})
-
-
-def mission_symlink_loop(tmp: Path, _big: Callable[[], Path]) -> Env:
-    """``kitty-specs/001-a/self -> .``: a mission that contains itself."""
-    repo = _repo(tmp, BASE_CONFIG)
-    mission = repo / "kitty-specs" / "001-a"
-    mission.mkdir(parents=True)
-    (mission / "spec.md").write_text("# spec\n")
-    (mission / "self").symlink_to(".")
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-qm", "loop"], cwd=repo, check=True, capture_output=True)
-    return _env(tmp, repo)
 
 
 # --- hostile config texts -------------------------------------------------------------------
@@ -1018,142 +754,3 @@ CASES: tuple[Case, ...] = (
         fix="pass UTF-8 text",
     ),
 )
-
-# --- normalising output ----------------------------------------------------------------------
-
-_UUID_RE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-_ULID_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
-_TEMP_RE = re.compile(r"\.config\.yaml\.[0-9a-f]{16}\.tmp[0-9a-f]+")
-
-
-def normalize(text: str, env: Env) -> str:
-    """``text`` with the run's paths, uuids and event ids as placeholders."""
-    places = [
-        (env.repo, "<repo>"),
-        (env.home, "<home>"),
-        (env.tmp, "<tmp>"),
-    ]
-    for path, name in places:
-        for form in {os.fspath(path), os.path.realpath(path)}:
-            text = text.replace(form, name)
-    text = _UUID_RE.sub("<uuid>", text)
-    text = _TEMP_RE.sub("<temp>", text)
-    return _ULID_RE.sub("<event-id>", text)
-
-
-# --- snapshots -------------------------------------------------------------------------------
-
-
-def tree_state(root: Path, skip: Sequence[Path] = ()) -> dict[str, tuple[object, ...]]:
-    """Every entry below ``root`` (``.git`` and ``skip`` aside): kind, mode and content.
-
-    Files carry sha256 and ``mtime_ns``; links their target; directories their mode
-    only (a temp file made and removed changes a directory's mtime, not its bytes).
-    """
-    state: dict[str, tuple[object, ...]] = {}
-    skipped = {os.path.realpath(p) for p in skip}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [
-            d
-            for d in dirs
-            if d != ".git" and os.path.realpath(os.path.join(folder, d)) not in skipped
-        ]
-        for name in (*dirs, *files):
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            rel = os.path.relpath(path, root)
-            mode = stat.S_IMODE(info.st_mode)
-            if stat.S_ISLNK(info.st_mode):
-                state[rel] = ("link", os.readlink(path))
-            elif stat.S_ISDIR(info.st_mode):
-                state[rel] = ("dir", mode)
-            elif stat.S_ISREG(info.st_mode):
-                state[rel] = ("file", mode, info.st_mtime_ns, _sha256(path, info.st_mode))
-            else:
-                state[rel] = ("other", mode, info.st_mtime_ns)
-    return state
-
-
-def _sha256(path: str, mode: int) -> str:
-    if not mode & stat.S_IRUSR:
-        return "unreadable"
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def needs_available(needs: str | None) -> str | None:
-    """Why a case cannot run on this machine, or ``None`` when it can."""
-    if needs is None:
-        return None
-    tool = {"ro-mount": "unshare", "drop-dac": "setpriv"}[needs]
-    if os.geteuid() == 0 and shutil.which(tool) is None:
-        return f"{tool} is not installed (needed to make this input as root)"
-    return None
-
-
-# --- the document ----------------------------------------------------------------------------
-
-DOC_HEADER = """\
-# Hostile inputs
-
-What `spec-kitty` does with broken, hostile or unusual input. Generated from the table in
-`tests/hostile/hostile_cases.py`; `tests/hostile/test_hostile_inputs.py` runs every row as a
-real `spec-kitty` subprocess in a fresh git repository (state directory outside it, a loopback
-SaaS), with and without `--json`, and checks the exit code, the first line shown here, a
-`fix:` line under every error, no traceback, and that no file changed (bytes, mtime, mode,
-links, `git status`), except where a write command is meant to write the config. Rewrite this
-file with `KITTY_WRITE_CATALOG=1 python -m pytest tests/hostile -k catalog_document`.
-
-A row marked **known defect** shows what the command does today (the test checks that too)
-and what it will do once the fix lands; the test is a strict `xfail` until then.
-
-Placeholders: `<repo>` the project, `<tmp>` the directory holding it, `<home>` the state
-directory (`SPEC_KITTY_HOME`), `<uuid>` a uuid, `<event-id>` an event id, `<temp>` a kitty_fs
-temp file. Exit codes: `spec-kitty --help` and `src/specify_cli/cli/_exit.py`.
-"""
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def _code(text: str) -> str:
-    """``text`` as an inline code span; doubled backticks let it hold single ones."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
-
-
-def render_markdown(cases: Sequence[Case]) -> str:
-    """The catalog as one Markdown table: what each command does today with each input."""
-    rows = [
-        "| input | command | exit code | message | note |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for case in cases:
-        for run in case.runs:
-            words = [shlex.quote(word) for word in run.argv]
-            if run.shown is not None:
-                words[-1] = run.shown
-            command = _code(" ".join(["spec-kitty", *words]))
-            exit_code, line = run.today() or (run.exit, run.line)
-            notes = []
-            if run.writes:
-                notes.append("writes the config (meant to)")
-            if run.defect is not None:
-                notes.append(
-                    f"**known defect:** {_cell(run.defect.reason)}; after the fix: "
-                    f"{int(run.exit)} {run.exit.name}, {_code(run.line)}"
-                )
-            cells = [
-                _cell(case.input),
-                command,
-                f"{int(exit_code)} {exit_code.name}",
-                _code(line),
-                "; ".join(notes),
-            ]
-            rows.append("| " + " | ".join(cells) + " |")
-    return DOC_HEADER + "\n" + "\n".join(rows) + "\n"

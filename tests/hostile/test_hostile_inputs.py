@@ -33,18 +33,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hostile_cases import (
-    CASES,
-    CONFIG_REL,
-    Case,
-    Env,
-    Run,
-    err,
-    normalize,
-    render_markdown,
-    tree_state,
-    write_big_config,
-)
+from hostile_cases import CASES, Case, Run, err
+from hostile_envs import CONFIG_REL, Env, write_big_config
+from hostile_report import normalize, render_markdown
+from tree_listing import tree_state
 
 import specify_cli.cli._exit as exit_module
 from specify_cli.cli._exit import ExitCode

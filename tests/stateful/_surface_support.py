@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import socket
-import stat
 import subprocess
 import sys
 import uuid
@@ -26,6 +25,7 @@ from typing import Final
 from git_support import git
 from ruamel.yaml import YAML
 from spec_kitty_samples import LEGACY_CONFIG
+from tree_listing import tree_state as whole_tree
 
 __all__ = [
     "COMPLETE_BUILD_ID",
@@ -139,23 +139,16 @@ class TreeState:
 
 
 def tree_state(root: Path) -> TreeState:
+    """The suite's whole-tree listing (``tree_listing``) as files and directories apart."""
     files: dict[str, tuple[str, int, int]] = {}
     dirs: set[str] = set()
-    for folder, subdirs, names in os.walk(root):
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        if rel_folder == ".":
-            subdirs[:] = [d for d in subdirs if d != ".git"]
-        else:
-            dirs.add(rel_folder)
-        for name in names:
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            info = path.lstat()
-            files[rel] = (
-                hashlib.sha256(path.read_bytes()).hexdigest(),
-                info.st_mtime_ns,
-                stat.S_IMODE(info.st_mode),
-            )
+    for rel, entry in whole_tree(root).items():
+        if entry[0] == "dir":
+            dirs.add(rel)
+        elif entry[0] == "file":
+            _kind, mode, mtime, digest = entry
+            assert isinstance(mode, int) and isinstance(mtime, int) and isinstance(digest, str)
+            files[rel] = (digest, mtime, mode)
     return TreeState(files, frozenset(dirs))
 
 
