@@ -237,3 +237,214 @@ def test_an_output_file_makes_any_log_like_command_a_write(args: str, option: st
     words = args.split()
     if words[0] in {"log", "show", "diff"}:
         assert not is_read_only_git([*words, option, "file"])
+
+
+# --- the documented read-only command lines, and what makes one a write ---
+# (Found by the guard's mutation check: each row kills a mutant no test above noticed.)
+
+READS = [
+    *(
+        ["status"],
+        ["rev-parse", "HEAD"],
+        ["ls-files"],
+        ["cat-file", "-t", "HEAD"],
+        ["for-each-ref"],
+        ["merge-base", "HEAD", "main"],
+        ["rev-list", "HEAD"],
+        ["ls-tree", "HEAD"],
+        ["version"],
+        ["describe"],
+        ["show-ref"],
+        ["check-ignore", "x"],
+        ["check-attr", "-a", "x"],
+        ["blame", "README.md"],
+        ["annotate", "README.md"],
+        ["shortlog", "-s"],
+        ["name-rev", "HEAD"],
+        ["var", "GIT_EDITOR"],
+        ["count-objects", "-v"],
+        ["cherry", "main"],
+    ),
+    *(
+        ["log"],
+        ["show"],
+        ["diff", "--cached"],
+        ["whatchanged"],
+        ["diff-tree", "HEAD"],
+        ["diff-index", "HEAD"],
+        ["diff-files"],
+        ["grep", "needle"],
+    ),
+    *(
+        [flag, "status"]
+        for flag in [
+            "--no-pager",
+            "-P",
+            "-p",
+            "--paginate",
+            "--bare",
+            "--no-replace-objects",
+            "--literal-pathspecs",
+            "--glob-pathspecs",
+            "--noglob-pathspecs",
+            "--icase-pathspecs",
+            "--no-optional-locks",
+            "--no-advice",
+            "--no-lazy-fetch",
+        ]
+    ),
+    *(
+        [option, value, "status"]
+        for option, value in [
+            ("--git-dir", "/x/.git"),
+            ("--work-tree", "/x"),
+            ("--namespace", "ns"),
+            ("--super-prefix", "sub/"),
+        ]
+    ),
+    *(
+        [query]
+        for query in ["--version", "--exec-path", "--html-path", "--man-path", "--info-path"]
+    ),
+    *(
+        ["config", "--get", "a.b", "value-pattern"],
+        ["config", "--get-all", "a.b", "value-pattern"],
+        ["config", "--get-regexp", "a", "value-pattern"],
+        ["config", "--get-urlmatch", "http", "https://example.invalid"],
+        ["config", "--get-color", "color.diff.new", "green"],
+        ["config", "--get-colorbool", "color.diff", "true"],
+        ["config", "-l"],
+        ["config", "--list"],
+    ),
+    *(
+        ["config", option, value, "a.b"]
+        for option, value in [
+            ("-f", "x.cfg"),
+            ("--file", "x.cfg"),
+            ("--blob", "HEAD:.gitmodules"),
+            ("--type", "bool"),
+            ("--default", "x"),
+        ]
+    ),
+    *(
+        ["branch", "--contains", "HEAD"],
+        ["branch", "--no-contains", "HEAD"],
+        ["branch", "--merged", "main"],
+        ["branch", "--no-merged", "main"],
+        ["tag", "--points-at", "HEAD"],
+        ["branch", "--format", "%(refname)"],
+        ["branch", "--sort", "refname"],
+    ),
+    ["remote", "show", "origin"],
+    ["stash", "show"],
+]
+
+BRANCH_WRITES = [
+    "--delete",
+    "--move",
+    "--copy",
+    "--set-upstream-to",
+    "--unset-upstream",
+    "--edit-description",
+    "--force",
+    "--track",
+    "--no-track",
+    "--create-reflog",
+    "--recurse-submodules",
+    *(f"-{flag}" for flag in "dDmMcCuft"),
+]
+TAG_WRITES = [
+    "--delete",
+    "--annotate",
+    "--sign",
+    "--local-user",
+    "--force",
+    "--message",
+    "--file",
+    "--edit",
+    "--cleanup",
+    "--create-reflog",
+    *(f"-{flag}" for flag in "dasufmFe"),
+]
+CONFIG_WRITES = [
+    "--add",
+    "--replace-all",
+    "--unset",
+    "--unset-all",
+    "--rename-section",
+    "--remove-section",
+    "-e",
+    "--edit",
+]
+WRITES = [
+    *(["branch", option] for option in BRANCH_WRITES),  # no name: would be a listing
+    *(["tag", option] for option in TAG_WRITES),
+    *(["config", "--get", "a.b", option] for option in CONFIG_WRITES),  # a write flag wins
+    ["symbolic-ref", "--delete", "HEAD"],
+    ["grep", "--open-files-in-pager=touch", "needle"],
+]
+
+# -c keys that name a program git would run (the variable is the key's last part).
+COMMAND_KEYS = [
+    "alias.st",
+    "filter.lfs.clean",
+    "pager.status",
+    "core.pager",
+    "core.editor",
+    "core.askPass",
+    "core.fsmonitor",
+    "core.sshCommand",
+    "core.hooksPath",
+    "diff.external",
+    "diff.tool.textconv",
+    "diff.tool.command",
+    "gpg.program",
+    "credential.helper",
+    "core.alternateRefsCommand",
+    "uploadpack.packObjectsHook",
+    "interactive.diffFilter",
+    "remote.origin.uploadpack",
+    "remote.origin.receivepack",
+    "core.gitProxy",
+]
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_documented_read_only_git_command_lines(args: list[str]) -> None:
+    assert is_read_only_git(args, LOCKS_OFF)
+
+
+@pytest.mark.parametrize("args", WRITES, ids=" ".join)
+def test_git_options_that_write(args: list[str]) -> None:
+    assert not is_read_only_git(args)
+
+
+@pytest.mark.parametrize("key", COMMAND_KEYS)
+def test_config_keys_that_name_programs_are_refused_in_every_form(key: str) -> None:
+    for prefix in (["-c", f"{key}=touch x"], [f"-c{key}=touch x"], ["--config-env", f"{key}=V"]):
+        assert not is_read_only_git([*prefix, "status"]), prefix
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash", "dash", "zsh", "ksh"])
+def test_known_shells_running_one_git_read(shell: str) -> None:
+    assert is_read_only_command(f"/bin/{shell}", [shell, "-c", "git status"], LOCKS_OFF)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "git status ; touch x",
+        "git status & touch x",
+        "git status | tee x",
+        "git status > x",
+        "git log $OUT",
+        "git log `touch x`",
+        "git status\ntouch x",
+        "git log *",  # a file named --output=x in the cwd would become an option
+        "git log ?",
+        "touch status",  # the line must run git
+    ],
+    ids=repr,
+)
+def test_shell_lines_that_may_write(line: str) -> None:
+    assert not is_read_only_shell(line)

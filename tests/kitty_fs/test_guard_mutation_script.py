@@ -1,4 +1,4 @@
-"""bench/guard_mutation.py --list: the mutant table still fits the guard's source.
+"""tools/guard_mutation/run_mutation.py --list: the mutant table still fits the guard's source.
 
 Listing applies every mutant in memory, so this fails as soon as a guard edit
 leaves a mutant's original text behind, or adds an audit event or a frozenset
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "guard_mutation.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "guard_mutation" / "run_mutation.py"
 
 
 def test_the_mutant_table_fits_the_guard() -> None:
