@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+import attrs
+
 from kitty_fs import ReadContext
 from kitty_fs.commands import Invocation
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from specify_cli.sync import Outbox, SyncSettings
 
 __all__ = [
+    "PublishReport",
+    "TrackerSummary",
     "identity_or_hint",
     "open_outbox",
     "publish",
@@ -39,24 +43,56 @@ def sync_ready(sync: SyncSettings) -> bool:
     return bool(sync.enabled and sync.server_url and sync.authenticated)
 
 
-def tracker_summary(repo: ReadContext, sync: SyncSettings) -> dict[str, object]:
+@attrs.frozen(slots=True)
+class TrackerSummary:
+    """The tracker binding, and the server's view of it when sync could ask.
+
+    ``server`` is ``None`` when the server was not asked (unbound, or sync
+    cannot run), the server's state when it answered (``answered``), or
+    ``CODE: message`` when asking failed.
+    """
+
+    bound: bool
+    binding_ref: str | None = None
+    server: str | None = None
+    answered: bool = False
+    pending_binding_upgrade: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The ``tracker`` object of ``--json`` output."""
+        if not self.bound:
+            return {"bound": False}
+        info: dict[str, object] = {"bound": True, "binding_ref": self.binding_ref}
+        if self.server is not None:
+            info["server"] = self.server
+            if self.answered:
+                info["pending_binding_upgrade"] = self.pending_binding_upgrade
+        return info
+
+
+def tracker_summary(repo: ReadContext, sync: SyncSettings) -> TrackerSummary:
     """The binding, and the server's view of it when sync can run (errors reported, not raised)."""
     from specify_cli.errors import SpecKittyError
     from specify_cli.tracker import TrackerService, load_tracker_config
 
     config = load_tracker_config(repo)
     if not config.is_bound:
-        return {"bound": False}
-    info: dict[str, object] = {"bound": True, "binding_ref": config.binding_ref}
-    if sync_ready(sync):
-        try:
-            status = TrackerService(sync).status(repo)
-        except SpecKittyError as exc:
-            info["server"] = f"{exc.code}: {exc.message}"
-        else:
-            info["server"] = status.state
-            info["pending_binding_upgrade"] = status.pending_binding_upgrade
-    return info
+        return TrackerSummary(bound=False)
+    if not sync_ready(sync):
+        return TrackerSummary(bound=True, binding_ref=config.binding_ref)
+    try:
+        status = TrackerService(sync).status(repo)
+    except SpecKittyError as exc:
+        return TrackerSummary(
+            bound=True, binding_ref=config.binding_ref, server=f"{exc.code}: {exc.message}"
+        )
+    return TrackerSummary(
+        bound=True,
+        binding_ref=config.binding_ref,
+        server=status.state,
+        answered=True,
+        pending_binding_upgrade=status.pending_binding_upgrade,
+    )
 
 
 def open_outbox(inv: Invocation) -> Outbox:
@@ -76,12 +112,36 @@ def identity_or_hint(repo: ReadContext, inv: Invocation) -> ProjectIdentity | No
     return identity
 
 
+@attrs.frozen(slots=True)
+class PublishReport:
+    """What ``publish`` did: events queued, delivered, and the sync outcome in words.
+
+    ``skipped`` is the reason code when nothing was queued (no project identity).
+    """
+
+    emitted: int
+    delivered: int
+    sync: str
+    skipped: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The report's keys of ``--json`` output, in their documented order."""
+        if self.skipped is not None:
+            return {
+                "emitted": self.emitted,
+                "skipped": self.skipped,
+                "delivered": self.delivered,
+                "sync": self.sync,
+            }
+        return {"emitted": self.emitted, "delivered": self.delivered, "sync": self.sync}
+
+
 def publish(
     repo: ReadContext,
     inv: Invocation,
     events: Iterable[tuple[str, Mapping[str, object]]],
     sync: SyncSettings,
-) -> dict[str, object]:
+) -> PublishReport:
     """Queue ``events`` in the outbox, then push the project's queue if sync can run.
 
     A sync failure is not the caller's failure: the events stay queued for the
@@ -94,18 +154,13 @@ def publish(
         result = EventEmitter(repo, outbox).emit_many(events)
         if result.not_initialized is not None:
             inv.output.note(f"note: {result.not_initialized.message}; fix: {result.hint}")
-            return {"emitted": 0, "skipped": result.code, "delivered": 0, "sync": "skipped"}
-        report: dict[str, object] = {"emitted": result.emitted, "delivered": 0}
+            return PublishReport(0, 0, "skipped", skipped=result.code)
         project = result.envelopes[0].project_uuid if result.envelopes else None
         if not sync_ready(sync):
-            report["sync"] = "queued (sync disabled or not authenticated)"
-            return report
+            return PublishReport(result.emitted, 0, "queued (sync disabled or not authenticated)")
         try:
             pushed = push(outbox, sync, project_uuid=project)
         except SyncError as exc:
-            report["sync"] = f"queued ({exc.code}: {exc.message})"
             inv.output.note(f"note: events stay queued: {exc.message}")
-            return report
-        report["delivered"] = pushed.delivered
-        report["sync"] = "delivered"
-        return report
+            return PublishReport(result.emitted, 0, f"queued ({exc.code}: {exc.message})")
+        return PublishReport(result.emitted, pushed.delivered, "delivered")

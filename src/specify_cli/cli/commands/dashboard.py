@@ -12,59 +12,86 @@ import hashlib
 import json
 import time
 
+import attrs
 import typer
 
 from kitty_fs import ReadContext
 from kitty_fs.commands import CommandRegistry, Invocation
-from specify_cli.cli.commands._missions import scan_missions
-from specify_cli.cli.commands._shared import identity_or_hint, publish, settings, tracker_summary
+from specify_cli.cli.commands._missions import Mission, scan_missions
+from specify_cli.cli.commands._shared import (
+    PublishReport,
+    TrackerSummary,
+    identity_or_hint,
+    publish,
+    settings,
+    tracker_summary,
+)
 
-__all__ = ["commands", "tick"]
+__all__ = ["DashboardSnapshot", "commands", "tick"]
 
 commands = CommandRegistry()
 commands.group("dashboard", "The dashboard daemon (READ).")
 
 
-def tick(repo: ReadContext, inv: Invocation, number: int = 1) -> dict[str, object]:
+@attrs.frozen(slots=True)
+class DashboardSnapshot:
+    """What one tick saw and did; stored in the state directory as ``as_json()``."""
+
+    tick: int
+    at: str
+    project_uuid: str | None
+    build_id: str | None
+    missions: tuple[Mission, ...]
+    tracker: TrackerSummary
+    sync: PublishReport
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "tick": self.tick,
+            "at": self.at,
+            "project_uuid": self.project_uuid,
+            "build_id": self.build_id,
+            "missions": [m.as_payload() for m in self.missions],
+            "tracker": self.tracker.as_json(),
+            "sync": self.sync.as_json(),
+        }
+
+    def line(self) -> str:
+        upgrade = self.tracker.pending_binding_upgrade
+        return f"tick {self.tick}: {len(self.missions)} mission(s), events {self.sync.sync}" + (
+            f", pending binding upgrade {upgrade}" if upgrade else ""
+        )
+
+
+def tick(repo: ReadContext, inv: Invocation, number: int = 1) -> DashboardSnapshot:
     """One daemon iteration; returns the snapshot it stored."""
     sync = settings(inv)  # read once per tick: the tracker check and the push share it
     identity = identity_or_hint(repo, inv)
-    missions = scan_missions(repo)
-    snapshot: dict[str, object] = {
-        "tick": number,
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "project_uuid": None if identity is None else str(identity.project_uuid),
-        "build_id": None if identity is None else identity.build_id,
-        "missions": [m.as_payload() for m in missions],
-        "tracker": tracker_summary(repo, sync),
-    }
+    missions = tuple(scan_missions(repo))
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    tracker = tracker_summary(repo, sync)
     payload = {"missions": len(missions), "tick": number}
-    snapshot["sync"] = publish(repo, inv, [("dashboard.heartbeat", payload)], sync)
+    snapshot = DashboardSnapshot(
+        tick=number,
+        at=at,
+        project_uuid=None if identity is None else str(identity.project_uuid),
+        build_id=None if identity is None else identity.build_id,
+        missions=missions,
+        tracker=tracker,
+        sync=publish(repo, inv, [("dashboard.heartbeat", payload)], sync),
+    )
     # The snapshot lives in the side channel: one file per repository, never in the tree.
     key = hashlib.sha256(str(repo.root).encode()).hexdigest()[:16]
     inv.state.mkdir("dashboard")
-    inv.state.write_text(f"dashboard/{key}.json", json.dumps(snapshot, indent=2) + "\n")
+    inv.state.write_text(f"dashboard/{key}.json", json.dumps(snapshot.as_json(), indent=2) + "\n")
     return snapshot
-
-
-def _line(snapshot: dict[str, object]) -> str:
-    tracker = snapshot["tracker"]
-    assert isinstance(tracker, dict)
-    sync = snapshot["sync"]
-    assert isinstance(sync, dict)
-    upgrade = tracker.get("pending_binding_upgrade")
-    missions = snapshot["missions"]
-    assert isinstance(missions, list)
-    return f"tick {snapshot['tick']}: {len(missions)} mission(s), events {sync.get('sync')}" + (
-        f", pending binding upgrade {upgrade}" if upgrade else ""
-    )
 
 
 @commands.read("dashboard tick", "Run one dashboard daemon tick (heartbeat, snapshot, push).")
 def tick_command(repo: ReadContext, inv: Invocation) -> int:
     """One daemon tick: read the project, queue a heartbeat, push if sync can run."""
     snapshot = tick(repo, inv)
-    inv.output.result(snapshot, [_line(snapshot)])
+    inv.output.result(snapshot.as_json(), [snapshot.line()])
     return 0
 
 
@@ -96,7 +123,7 @@ def run(
             # A config mid-edit must not kill the daemon: report and try again next tick.
             inv.output.note(f"tick {number}: skipped: {exc}")
         else:
-            inv.output.result(snapshot, [_line(snapshot)])
+            inv.output.result(snapshot.as_json(), [snapshot.line()])
         if ticks == 0 or number < ticks:
             time.sleep(interval)
     return 0

@@ -25,6 +25,6 @@ def sync(repo: ReadContext, inv: Invocation) -> int:
     events = [("dossier.sync_requested", m.as_payload()) for m in missions]
     report = publish(repo, inv, events, settings(inv))
     lines = [f"{m.slug}: {m.files} file(s), digest {m.digest[:12]}" for m in missions]
-    lines.append(f"{len(missions)} mission(s); events {report.get('sync')}")
-    inv.output.result({"missions": [m.as_payload() for m in missions], **report}, lines)
+    lines.append(f"{len(missions)} mission(s); events {report.sync}")
+    inv.output.result({"missions": [m.as_payload() for m in missions], **report.as_json()}, lines)
     return 0

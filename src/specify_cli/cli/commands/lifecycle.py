@@ -26,12 +26,17 @@ def fanout(repo: ReadContext, inv: Invocation) -> int:
     events = [("lifecycle.stage_reported", m.as_payload()) for m in missions]
     report = publish(repo, inv, events, sync)
     lines = [f"{m.slug}: {m.stage}" for m in missions]
-    lines.append(f"{len(missions)} mission(s); events {report.get('sync')}")
-    upgrade = tracker.get("pending_binding_upgrade")
+    lines.append(f"{len(missions)} mission(s); events {report.sync}")
+    upgrade = tracker.pending_binding_upgrade
     if upgrade:
-        lines.append(f"pending binding upgrade: {tracker.get('binding_ref')} -> {upgrade}")
+        lines.append(f"pending binding upgrade: {tracker.binding_ref} -> {upgrade}")
         inv.output.note("hint: persist it with `spec-kitty tracker apply` (a write command)")
     inv.output.result(
-        {"missions": [m.as_payload() for m in missions], "tracker": tracker, **report}, lines
+        {
+            "missions": [m.as_payload() for m in missions],
+            "tracker": tracker.as_json(),
+            **report.as_json(),
+        },
+        lines,
     )
     return 0
