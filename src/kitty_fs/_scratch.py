@@ -35,6 +35,7 @@ from kitty_fs._errors import KittyFsError
 
 __all__ = [
     "find_git_dir",
+    "git_dir_above",
     "lock_path_for",
     "scratch_dir_for",
     "temp_dir_for",
@@ -83,6 +84,17 @@ def _from_environment(start: Path) -> _Repo | None:
 
 def _repo_of(start: Path) -> _Repo | None:
     return _from_environment(start) or _from_dot_git(start)
+
+
+def git_dir_above(start: Path) -> Path | None:
+    """The git directory the nearest ``.git`` at or above ``start`` names, ``GIT_DIR`` aside.
+
+    A ``.git`` directory is itself the git directory; a ``.git`` file (linked
+    worktree, submodule) names it as ``gitdir: <path>``. Read-only and without
+    running git, so a read command may call it under the guard.
+    """
+    repo = _from_dot_git(start)
+    return repo.git_dir if repo is not None else None
 
 
 def find_git_dir(start: Path) -> Path | None:

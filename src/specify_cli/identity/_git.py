@@ -2,7 +2,8 @@
 
 Why not ``git config --get``: a subprocess costs tens of milliseconds on every
 read command, and read commands run under a guard that vets subprocesses. The
-files are plain text: ``.git/config`` in a normal clone; in a linked worktree
+files are plain text (the git directory is found as the config store finds it,
+``kitty_fs._scratch.git_dir_above``): ``.git/config`` in a normal clone; in a linked worktree
 ``.git`` is a file naming the worktree's git dir, whose ``commondir`` names the
 shared one holding ``config``; in a submodule the named git dir holds ``config``
 itself. Everything is read through ``ReadContext`` objects; nothing is written.
@@ -19,6 +20,7 @@ import contextlib
 from pathlib import Path
 
 from kitty_fs import KittyFsError, ReadContext, read_context
+from kitty_fs._scratch import git_dir_above
 
 __all__ = ["origin_url", "parse_git_config_value"]
 
@@ -29,20 +31,6 @@ def _read(folder: Path, name: str, reason: str) -> str | None:
     with contextlib.suppress(OSError, UnicodeDecodeError, KittyFsError):
         return read_context(folder, reason=reason).read_text(name)
     return None
-
-
-def _git_dir_of(folder: Path, reason: str) -> Path | None:
-    dot_git = folder / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    text = _read(folder, ".git", reason) if dot_git.is_file() else None
-    if text is None:
-        return None
-    first = text.splitlines()[0] if text.strip() else ""
-    if not first.startswith("gitdir:"):
-        return None
-    target = Path(first.partition(":")[2].strip())
-    return target if target.is_absolute() else (folder / target)
 
 
 def _config_dir(git_dir: Path, reason: str) -> Path:
@@ -112,15 +100,9 @@ def _first_origin_url(text: str) -> str | None:
 
 def origin_url(ctx: ReadContext) -> str | None:
     """The first ``remote.origin.url`` of the repository holding ``ctx.root``, if any."""
-    for folder in (ctx.root, *ctx.root.parents):
-        if not (folder / ".git").exists():
-            continue
-        git_dir = _git_dir_of(folder, ctx.reason)
-        if git_dir is None:
-            return None
-        config_dir = _config_dir(git_dir, ctx.reason)
-        text = (
-            _read(config_dir, "config", ctx.reason) if (config_dir / "config").is_file() else None
-        )
-        return _first_origin_url(text) if text is not None else None
-    return None
+    git_dir = git_dir_above(ctx.root)
+    if git_dir is None:
+        return None
+    config_dir = _config_dir(git_dir, ctx.reason)
+    text = _read(config_dir, "config", ctx.reason) if (config_dir / "config").is_file() else None
+    return _first_origin_url(text) if text is not None else None
