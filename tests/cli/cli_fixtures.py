@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cli_support import Saas, cli_env
+from server_support import reference_server_argv
 
 TOKEN = "cli-test-token"
 # The config's tracker binding is bind-001: the server offers an upgrade.
@@ -30,17 +30,7 @@ def saas() -> Iterator[Saas]:
     talks to a peer exactly as it would talk to the SaaS.
     """
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "specify_cli.saas_reference",
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-            "--binding-ref",
-            OFFERED_BINDING,
-        ],
+        reference_server_argv(TOKEN, OFFERED_BINDING),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

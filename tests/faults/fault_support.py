@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import httpx
 from git_support import git, porcelain
+from server_support import reference_server_argv
 from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
 
 from kitty_fs.testing import make_git_repo
@@ -157,17 +158,7 @@ class ServerProcess:
 
     def __init__(self, binding_ref: str = "bind-001", token: str = TOKEN) -> None:
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "specify_cli.saas_reference",
-                "--port",
-                "0",
-                "--token",
-                token,
-                "--binding-ref",
-                binding_ref,
-            ],
+            reference_server_argv(token, binding_ref),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from server_support import reference_server_argv
 
 from kitty_fs import read_context
 from specify_cli.errors import StaleBinding
@@ -24,17 +24,7 @@ AUTH = {"Authorization": "Bearer test-token"}
 def server_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """The server as its README starts it: a real subprocess, URL on the first line."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "specify_cli.saas_reference",
-            "--port",
-            "0",
-            "--token",
-            "test-token",
-            "--binding-ref",
-            "bind-001",
-        ],
+        reference_server_argv("test-token", "bind-001"),
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -46,15 +46,13 @@ class DashboardSnapshot:
     sync: PublishReport
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "tick": self.tick,
-            "at": self.at,
-            "project_uuid": self.project_uuid,
-            "build_id": self.build_id,
-            "missions": [m.as_payload() for m in self.missions],
-            "tracker": self.tracker.as_json(),
-            "sync": self.sync.as_json(),
-        }
+        data = attrs.asdict(self, recurse=False)  # field order is the documented key order
+        data.update(
+            missions=[m.as_payload() for m in self.missions],
+            tracker=self.tracker.as_json(),
+            sync=self.sync.as_json(),
+        )
+        return data
 
     def line(self) -> str:
         upgrade = self.tracker.pending_binding_upgrade
