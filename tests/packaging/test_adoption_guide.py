@@ -105,6 +105,8 @@ def _env(venv: Path, home: Path, wheels: Path) -> dict[str, str]:
         "VIRTUAL_ENV": str(venv),
         "PIP_FIND_LINKS": str(wheels),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # The machine's download cache, not the temp HOME's empty one.
+        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
         "GIT_AUTHOR_NAME": "Ada",
         "GIT_AUTHOR_EMAIL": "ada@example.com",
         "GIT_COMMITTER_NAME": "Ada",
