@@ -51,6 +51,7 @@ from kitty_fs._errors import (
     PathEscapeError,
     WriteViolation,
 )
+from kitty_fs._intent import write_intent
 from kitty_fs._paths import RelPath
 
 __all__ = [
@@ -187,7 +188,8 @@ def _save(ctx: WriteContext, section: str, decide: Decide, rel: RelPath) -> bool
     path = _config_path(ctx, rel)
     rel_text = os.fspath(rel)
     try:
-        with locked(path):
+        # The audit hook names the config, not the lock or temp file this save touches.
+        with write_intent(path), locked(path):
             attempts = 0
             settle_until = time.monotonic() + _SETTLE_LIMIT_S
             while attempts < _ATTEMPTS:

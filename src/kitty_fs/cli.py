@@ -1,4 +1,4 @@
-"""The ``kitty-fs`` command: ``audit`` (report writes) and ``run --read-only`` (``_run``).
+"""The ``kitty-fs`` command: ``audit``, ``run --read-only`` (``_run``), ``report-writes``.
 
 argparse rather than typer: the command wraps other programs and should start
 fast; the audit machinery is imported only once the arguments parse.
@@ -118,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     from kitty_fs._run_cli import add_parser as add_run_parser
 
     add_run_parser(commands)
+    from kitty_fs._write_report import add_parser as add_report_parser
+
+    add_report_parser(commands)
     return parser
 
 
@@ -166,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kitty_fs._run_cli import main as run_main
 
         return run_main(args)
+    if args.tool == "report-writes":
+        from kitty_fs._write_report import main as report_main
+
+        return report_main(args)
     raise AssertionError(f"unknown tool {args.tool}")  # argparse refuses it first
 
 

@@ -675,7 +675,11 @@ CASES: tuple[Case, ...] = (
         "payload-not-object",
         "a `--payload` that is JSON but not an object (`[1]`)",
         plain_repo,
-        (emit("[1]", ExitCode.USAGE, _invalid_event("--payload must be a JSON object, not list")),),
+        (
+            emit(
+                "[1]", ExitCode.USAGE, _invalid_event("--payload must be a JSON object, not a list")
+            ),
+        ),
         fix="wrap the value",
     ),
     Case(

@@ -502,6 +502,28 @@ def test_a_declared_write_intent_names_the_target_and_the_lock_as_detail(
     assert f": .kittify/config.yaml (written: .git/kitty-fs/config.yaml.lock) by {script}:7" in out
 
 
+REAL_SAVE = """from kitty_fs import save_config, write_boundary
+ctx = write_boundary({root!r}, reason="audit test")
+save_config(ctx, "tracker", {{"binding_ref": "b2"}}, rel=".kittify/config.yaml")
+"""
+
+
+def test_a_real_save_config_names_the_config_at_the_users_line(
+    git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The store declares its write intent: every helper write it makes names the config."""
+    (git_repo / ".kittify").mkdir()
+    (git_repo / ".kittify" / "config.yaml").write_text("project:\n  uuid: x\n")
+    script = _script(tmp_path, "save.py", REAL_SAVE, git_repo)
+    code, report = _audit_json(capfd, "--root", str(git_repo), "--", "python", str(script))
+    assert code == 1
+    attempts = _attempts(report)
+    assert attempts and {a["rel"] for a in attempts} == {".kittify/config.yaml"}
+    assert {a["origin"]["file"] for a in attempts} == {str(script)}
+    assert {a["origin"]["line"] for a in attempts} == {3}
+    assert any(a["written"] and ".git/kitty-fs" in a["written"]["rel"] for a in attempts)
+
+
 def test_resolve_command() -> None:
     assert resolve_command(["-m", "json.tool"]) == [sys.executable, "-m", "json.tool"]
     assert resolve_command(["python3", "-X", "dev", "x.py"]) == [

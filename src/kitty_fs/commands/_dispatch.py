@@ -199,6 +199,13 @@ class Dispatcher:
                 ExitCode.FILESYSTEM,
                 "check the permissions of the file and its directory",
             )
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            name = exc.filename or "a path"
+            return CommandFailure(
+                f"cannot use {name}: {exc.strerror}",
+                ExitCode.FILESYSTEM,
+                "check that the path and its directories exist",
+            )
         return None
 
     # --- one run ---

@@ -220,7 +220,10 @@ class ContractSuite:
         if run.returncode not in self.exit_codes:
             problems.append(f"exit code {run.returncode} is not a documented one")
         elif run.returncode in _FORBIDDEN:
-            problems.append(f"exit {run.returncode}: {_FORBIDDEN[run.returncode]}")
+            # A stopped write leaves the tree unchanged, so name the rule it broke.
+            stopped = run.returncode == ExitCode.WRITE_VIOLATION
+            rule = ("INV-1: " if scope is None else "write scope: ") if stopped else ""
+            problems.append(f"{rule}exit {run.returncode}: {_FORBIDDEN[run.returncode]}")
         if "Traceback (most recent call last)" in run.stderr + run.stdout:
             problems.append("a traceback was printed")
         problems += self._json_problems(case, run)

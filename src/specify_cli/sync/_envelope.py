@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from specify_cli._kinds import kind_of
 from specify_cli.errors import InvalidEvent
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def _check_type(_instance: object, _attribute: object, value: str) -> None:
 
 def _check_payload(_instance: object, _attribute: object, value: Mapping[str, object]) -> None:
     if not isinstance(value, Mapping):
-        raise InvalidEvent(f"an event payload must be a JSON object, got {type(value).__name__}")
+        raise InvalidEvent(f"an event payload must be a JSON object, got {kind_of(value)}")
 
 
 @attrs.frozen(slots=True)

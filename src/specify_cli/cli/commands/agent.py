@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from datetime import UTC, datetime
 
 import typer
 
@@ -59,6 +57,11 @@ def emit(
     a legacy identity missing build_id (derived in memory, as reads do). The
     event is also queued in the outbox; `spec-kitty sync push` delivers it.
     """
+    # Imported here: every command module is imported on every run (typer needs them all
+    # for --help), so a module-level import would cost every command its start-up time.
+    import uuid
+    from datetime import UTC, datetime
+
     from specify_cli.cli.commands._shared import open_outbox
     from specify_cli.identity import NotInitialized, resolve_identity
     from specify_cli.sync import EventEmitter

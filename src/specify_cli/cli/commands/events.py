@@ -16,6 +16,7 @@ import typer
 
 from kitty_fs import ReadContext
 from kitty_fs.commands import CommandFailure, CommandRegistry, Invocation
+from specify_cli._kinds import kind_of
 from specify_cli.cli._exit import ExitCode
 
 __all__ = ["MAX_PAYLOAD_BYTES", "commands", "parse_payload", "read_payload_argument"]
@@ -94,7 +95,7 @@ def parse_payload(raw: str) -> dict[str, object]:
         ) from exc
     if not isinstance(value, dict):
         raise _usage(
-            f"--payload must be a JSON object, not {type(value).__name__}",
+            f"--payload must be a JSON object, not {kind_of(value)}",
             """wrap the value: --payload '{"value": ...}'""",
         )
     try:  # a \ud800 escape decodes to a lone surrogate: no server can store it

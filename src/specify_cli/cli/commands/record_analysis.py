@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Final
 
 import typer
@@ -135,6 +134,8 @@ def record_analysis(
             code="DIRTY_WORKTREE",
             details={"dirty_paths": dirty},
         )
+    from datetime import UTC, datetime
+
     head = _git(repo, "rev-parse", "HEAD").strip()
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     target = f"kitty-specs/{mission}/analysis.md"
