@@ -20,12 +20,13 @@ the ``except`` clauses callers already write (``PermissionError``,
     ├── WorktreeChanged(AssertionError)  the worktree differs from a snapshot (``_snapshot``)
     ├── PluginConfigError(ValueError)    the mypy plugin's section is bad (``_mypy_config``)
     ├── AuditUsageError                  ``kitty-fs audit`` cannot start (``_audit``)
+    ├── ReportUsageError                 ``kitty-fs report-writes`` cannot run (``_write_report``)
     └── RunUsageError                    ``kitty-fs run`` cannot start (``_run``)
 
-``WorktreeChanged``, ``PluginConfigError``, ``AuditUsageError`` and
-``RunUsageError`` live beside the code that raises them and are exported from
+``WorktreeChanged``, ``PluginConfigError`` and the usage errors of the
+``kitty-fs`` subcommands live beside the code that raises them and are exported from
 where users meet them (``kitty_fs.testing``, ``kitty_fs.pytest_plugin``); the
-two usage errors carry the ``exit_code`` their command exits with.
+audit and run usage errors carry the ``exit_code`` their command exits with.
 
 Outside the tree on purpose:
 

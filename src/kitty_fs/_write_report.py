@@ -26,6 +26,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from kitty_fs._errors import KittyFsError
+
 __all__ = ["Finding", "WriteReport", "add_parser", "main", "module_of", "parse_findings"]
 
 EXIT_CLEAN = 0
@@ -70,7 +72,7 @@ examples:
 """
 
 
-class ReportUsageError(Exception):
+class ReportUsageError(KittyFsError):
     """Nothing could be reported; the message says what to fix."""
 
 
