@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import kitty_fs
 from kitty_fs._audit import SCHEMA, AuditResult, resolve_command
 from kitty_fs.cli import main
 
@@ -383,11 +384,19 @@ def test_nothing_of_kitty_fs_or_its_dependencies_is_importable_in_the_audited_pr
 ) -> None:
     venv = _bare_venv(tmp_path)
     script = _script(tmp_path, "probe.py", PROBE_ELSEWHERE, git_repo)
-    tool = Path(sys.executable).with_name("kitty-fs")
+    # The tool imports the kitty_fs under test (a patched copy in the mutation check) from
+    # its own sys.path, not from PYTHONPATH: the audited program inherits the environment,
+    # and a PYTHONPATH naming kitty_fs is the user's choice, not something audit adds.
+    src = str(Path(kitty_fs.__file__).resolve().parent.parent)
+    launcher = f"import sys; sys.path.insert(0, {src!r}); from kitty_fs.cli import main; "
+    launcher += "sys.exit(main(sys.argv[1:]))"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    audit = ["audit", "--root", str(git_repo), "--", str(venv / "bin" / "python"), str(script)]
     result = subprocess.run(
-        [str(tool), "audit", "--root", str(git_repo), "--", str(venv / "bin" / "python"), script],
+        [sys.executable, "-c", launcher, *audit],
         capture_output=True,
         text=True,
+        env=env,
         check=False,
     )
     assert result.returncode == 1, result.stderr
