@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     )
     from kitty_fs._guard import GuardMode, GuardScope, Violation, read_scope
     from kitty_fs._paths import RelPath
+    from kitty_fs._porcelain import parse_porcelain
     from kitty_fs._scope import WriteScope
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "WriteScope",
     "WriteViolation",
     "load_config",
+    "parse_porcelain",
     "read_context",
     "read_scope",
     "save_config",
@@ -92,6 +94,7 @@ _LAZY = {
     "GuardMode": "_guard",
     "GuardScope": "_guard",
     "RelPath": "_paths",
+    "parse_porcelain": "_porcelain",
     "WriteScope": "_scope",
     "Violation": "_guard",
     "read_scope": "_guard",

@@ -36,10 +36,12 @@ from kitty_fs._errors import KittyFsError
 __all__ = [
     "find_git_dir",
     "git_dir_above",
+    "git_scratch_dir",
     "lock_path_for",
     "scratch_dir_for",
     "temp_dir_for",
     "temp_prefix_for",
+    "worktree_of",
 ]
 
 _SCRATCH: Final = "kitty-fs"
@@ -95,6 +97,18 @@ def git_dir_above(start: Path) -> Path | None:
     """
     repo = _from_dot_git(start)
     return repo.git_dir if repo is not None else None
+
+
+def worktree_of(start: Path) -> Path | None:
+    """The top of the git worktree holding ``start`` (``GIT_DIR``/``GIT_WORK_TREE`` honoured)."""
+    repo = _repo_of(start)
+    return repo.worktree if repo is not None else None
+
+
+def git_scratch_dir(start: Path) -> Path | None:
+    """``<git-dir>/kitty-fs`` of the repository holding ``start``, created; ``None`` if none."""
+    repo = _repo_of(start)
+    return _git_scratch(repo.git_dir) if repo is not None else None
 
 
 def find_git_dir(start: Path) -> Path | None:

@@ -216,9 +216,7 @@ class Dispatcher:
         try:
             project = root = self.policy.locate_root(start)
         except CommandFailure:
-            if (command.needs_project and command.capability == "read") or (
-                command.capability != "read"
-            ):
+            if command.needs_project or command.capability != "read":
                 raise
             project, root = None, _real(start)
         protected = None if project is None else (git_worktree_top(root) or root)
@@ -376,17 +374,10 @@ def _scratch_dirs(root: Path) -> list[Path]:
 
     Made now if missing: once the kernel layer is on, nothing could create it.
     """
-    from kitty_fs._scratch import find_git_dir
+    from kitty_fs._scratch import git_scratch_dir
 
-    git_dir = find_git_dir(root)
-    if git_dir is None:
-        return []
-    scratch = git_dir / "kitty-fs"
-    try:
-        scratch.mkdir(exist_ok=True)
-    except OSError:
-        return []
-    return [scratch]
+    scratch = git_scratch_dir(root)
+    return [] if scratch is None else [scratch]
 
 
 def run_main(build: Callable[[], Callable[[], object]], program: str) -> NoReturn:

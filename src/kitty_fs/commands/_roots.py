@@ -69,7 +69,6 @@ def git_worktree_top(root: Path) -> Path | None:
     ``services/api``): anything inside the worktree, not only inside the project,
     shows in ``git status``.
     """
-    for folder in (root, *root.parents):
-        if os.path.lexists(folder / ".git"):
-            return folder
-    return None
+    from kitty_fs._scratch import worktree_of
+
+    return worktree_of(root)

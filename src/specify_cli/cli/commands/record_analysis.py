@@ -82,7 +82,7 @@ def dirty_paths(repo: ReadContext) -> list[str]:
     ``services/api``). Paths inside the project are shown relative to it,
     others as git names them (they are dirt all the same).
     """
-    from kitty_fs.testing import parse_porcelain
+    from kitty_fs import parse_porcelain
 
     prefix = _git(repo, "rev-parse", "--show-prefix").strip()
     porcelain = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all")
