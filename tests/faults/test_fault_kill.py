@@ -44,6 +44,11 @@ from ruamel.yaml import YAML
 from kitty_fs import load_config, read_context
 
 KILLS = count(20, 100)
+# How long the watcher sleeps between looks while the command starts (a few hundred ms, before
+# its save). A busy spin there took one of the machine's two cores from the command and from
+# the other test worker; this interval is well below the save's temp-to-replace time (about
+# 1-4 ms), and the watcher spins only inside the save, where the timing matters.
+POLL = 0.0002
 REF_A, REF_B = "ref-aaaaaaaa", "ref-bbbbbbbb"
 _BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
@@ -76,7 +81,7 @@ def _run_ok(repo: Path, args: tuple[str, ...], env: dict[str, str]) -> tuple[flo
     """Run the command to completion, watching it: ``(wall time, temp-to-replace time)``.
 
     The second is how long the save's temp file exists before the new bytes are in
-    place (``None`` if the spin missed it). Both only spread the kills; nothing asserts them.
+    place (``None`` if the watcher missed it). Both only spread the kills; nothing asserts them.
     """
     path, scratch = repo / CONFIG_REL, repo / ".git" / "kitty-fs"
     before, leftovers = path.read_bytes(), _temps(scratch)
@@ -87,9 +92,12 @@ def _run_ok(repo: Path, args: tuple[str, ...], env: dict[str, str]) -> tuple[flo
     temp_seen: float | None = None
     span: float | None = None
     while proc.poll() is None:
-        if temp_seen is None and _temps(scratch) - leftovers:
-            temp_seen = time.monotonic()
-        elif temp_seen is not None and span is None and path.read_bytes() != before:
+        if temp_seen is None:
+            if _temps(scratch) - leftovers:
+                temp_seen = time.monotonic()
+            else:
+                time.sleep(POLL)  # start-up: give the CPU to the command
+        elif span is None and path.read_bytes() != before:
             span = time.monotonic() - temp_seen
     elapsed = time.monotonic() - started
     _, err = proc.communicate(timeout=120)
@@ -100,9 +108,9 @@ def _run_ok(repo: Path, args: tuple[str, ...], env: dict[str, str]) -> tuple[flo
 def _kill_at_save(
     proc: subprocess.Popen[bytes], scratch: Path, before: set[str], jitter: float
 ) -> None:
-    """Spin until a new temp file exists (the save is writing), then ``jitter`` seconds more."""
+    """Poll until a new temp file exists (the save is writing), then spin ``jitter`` s more."""
     while proc.poll() is None and not _temps(scratch) - before:
-        pass
+        time.sleep(POLL)
     until = time.monotonic() + jitter
     while proc.poll() is None and time.monotonic() < until:
         pass
