@@ -86,7 +86,8 @@ def test_the_example_cli_checks_clean_on_the_wheel_and_a_writing_read_command_fa
     repo_before = _status(EXAMPLE)
     project = _copy_example(tmp_path / "notes")
     venv = Venv(tmp_path / "venv")
-    make_venv(venv.path, f"{library_wheel}[typer]", str(project), "pytest>=8", "mypy==2.4.1")
+    requirements = (f"{library_wheel}[typer]", str(project), "pytest>=8", "mypy==2.4.1")
+    make_venv(venv.path, *requirements, bytecode=True)  # it starts pytest, mypy, notes ~20 times
     env = _env(venv)
 
     where = venv.run("python", "-c", "import kitty_fs, notes_cli; print(kitty_fs.__file__)")
