@@ -12,9 +12,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_demo_runs_and_every_check_passes(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPEC_KITTY_", "GIT_"))}
     env["TMPDIR"] = str(tmp_path)

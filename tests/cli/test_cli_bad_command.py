@@ -279,6 +279,7 @@ def _ids(names: list[str]) -> set[str]:
     return {name.replace(" ", "_") for name in names}
 
 
+@pytest.mark.slow
 def test_the_contract_test_fails_for_it_with_the_guard(plugin_dir: Path, tmp_path: Path) -> None:
     child = _run_contract_test(plugin_dir, tmp_path, unguarded=False)
     failed = {k for k, v in child.outcomes.items() if v == "FAILED"}
@@ -288,6 +289,7 @@ def test_the_contract_test_fails_for_it_with_the_guard(plugin_dir: Path, tmp_pat
     assert "exit 8: the runtime guard stopped a write" in child.output
 
 
+@pytest.mark.slow
 def test_the_contract_test_sees_the_dirt_itself_without_the_guard(
     plugin_dir: Path, tmp_path: Path
 ) -> None:

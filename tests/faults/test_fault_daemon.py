@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import pytest
 from fault_support import (
     CONFIG,
     CONFIG_REL,
@@ -124,6 +125,7 @@ def _stop(daemon: subprocess.Popen[str]) -> None:
             daemon.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
     tmp_path: Path,
 ) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from fault_support import (
     CONFIG_REL,
     PROJECT_UUID,
@@ -38,6 +39,7 @@ _BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-projec
 _REFUSED_MARK = "kept rewriting"
 
 
+@pytest.mark.slow
 def test_saves_racing_an_in_place_rewrite_lose_no_section(tmp_path: Path) -> None:
     repo = make_project(tmp_path / "repo")
     stop = tmp_path / "STOP"

@@ -738,6 +738,7 @@ def _top_level_line(line: bytes) -> bool:
     return bool(line) and line[:1] not in b" #\n\r\t-" and not line.startswith((b"---", b"..."))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from _fs_repo import CONFIG_PATH, git, make_repo, status, worker_cmd
 from _fs_workers import SECTION, crash_contents
 
@@ -47,6 +48,7 @@ def _read_json(proc: subprocess.Popen[str], timeout: float) -> dict[str, object]
     return result
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_no_update_and_the_reader_sees_no_partial_file(
     tmp_path: Path,
 ) -> None:
@@ -121,6 +123,7 @@ def _wait_for_new_temp(scratch: Path, prefix: str, old: set[str], deadline: floa
         pass
 
 
+@pytest.mark.slow
 def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {CONFIG_PATH: INITIAL})
     ctx = write_boundary(repo, reason="setup")

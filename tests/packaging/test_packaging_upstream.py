@@ -51,6 +51,7 @@ def _tree_digest(package: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_the_library_installs_beside_upstream_spec_kitty_and_guards_there(
     coexisting_venv: Venv, library_wheel: Path, tmp_path: Path
 ) -> None:
@@ -116,6 +117,7 @@ def _audit_upstream(
     return done.returncode, report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["3.2.3", "3.2.4"])
 def test_kitty_fs_installed_apart_audits_upstream_sync_routes(
     kitty_fs_alone: Venv,

@@ -722,6 +722,7 @@ class CommandSurface(RuleBasedStateMachine):
         self.dirty -= self.tracked
 
 
+@pytest.mark.slow
 def test_command_surface_state_machine() -> None:
     """Random reads, writes, server changes and user edits; the invariants after every step."""
     STATS.clear()
@@ -819,6 +820,7 @@ WALKS: Final[Mapping[str, tuple[tuple[str, dict[str, object]], ...]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(WALKS))
 def test_walk_through_every_rule(variant: str) -> None:
     """The machine's rules and invariants, driven through a fixed sequence."""
