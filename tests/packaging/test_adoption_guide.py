@@ -19,6 +19,9 @@ The venv stands in for the reader's: ``pip install 'kitty-fs[typer]'`` really ru
 the wheel built from this repository offered through ``PIP_FIND_LINKS`` (it is not on the
 package index here; its dependencies come from the index). ``HOME`` is a temp dir and git
 gets an identity through the environment, as the reader's git config would give one.
+``TMPDIR`` is a temp dir too: the reader's pytest keeps (and at its end prunes) its own
+``pytest-of-USER`` there, not the one every other pytest run on this machine shares,
+whose old trees (fresh venvs: tens of thousands of files) it took seconds to delete.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def assert_output(block: Block, output: str) -> None:
             )
 
 
-def _env(venv: Path, home: Path, wheels: Path) -> dict[str, str]:
+def _env(venv: Path, home: Path, wheels: Path, tmp: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -101,6 +104,7 @@ def _env(venv: Path, home: Path, wheels: Path) -> dict[str, str]:
     return {
         **env,
         "HOME": str(home),
+        "TMPDIR": str(tmp),
         "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         "VIRTUAL_ENV": str(venv),
         "PIP_FIND_LINKS": str(wheels),
@@ -140,10 +144,11 @@ def test_every_block_of_the_adoption_guide_runs_as_shown(
     library_wheel: Path, tmp_path: Path
 ) -> None:
     venv, home, project = tmp_path / "venv", tmp_path / "home", tmp_path / "tasks-cli"
-    home.mkdir()
-    project.mkdir()
+    tmp = tmp_path / "tmp"
+    for folder in (home, project, tmp):
+        folder.mkdir()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    env = _env(venv, home, library_wheel.parent)
+    env = _env(venv, home, library_wheel.parent, tmp)
     kernel = kernel_status().available
     output: str | None = None  # the last run's output; None: none yet, or not checkable
     for block in guide_blocks(GUIDE.read_text()):

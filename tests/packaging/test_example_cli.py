@@ -52,14 +52,20 @@ def _copy_example(target: Path) -> Path:
     return target
 
 
-def _env(venv: Venv) -> dict[str, str]:
-    """This process's environment without what would leak this repository into the venv."""
+def _env(venv: Venv, tmp: Path) -> dict[str, str]:
+    """This process's environment without what would leak this repository into the venv.
+
+    ``TMPDIR`` is ``tmp``: the example's pytest keeps (and at its end prunes) its own
+    ``pytest-of-USER`` there, not the one every pytest run on this machine shares, whose
+    old trees (fresh venvs: tens of thousands of files) it took seconds to delete.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("PYTEST_", "MYPY", "COV_")) and k not in {"PYTHONPATH", "VIRTUAL_ENV"}
     }
     env["PATH"] = f"{venv.path / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["TMPDIR"] = os.fspath(tmp)
     return env
 
 
@@ -88,7 +94,8 @@ def test_the_example_cli_checks_clean_on_the_wheel_and_a_writing_read_command_fa
     venv = Venv(tmp_path / "venv")
     requirements = (f"{library_wheel}[typer]", str(project), "pytest>=8", "mypy==2.4.1")
     make_venv(venv.path, *requirements, bytecode=True)  # it starts pytest, mypy, notes ~20 times
-    env = _env(venv)
+    (tmp_path / "tmp").mkdir()
+    env = _env(venv, tmp_path / "tmp")
 
     where = venv.run("python", "-c", "import kitty_fs, notes_cli; print(kitty_fs.__file__)")
     assert where.returncode == 0, where.stderr
