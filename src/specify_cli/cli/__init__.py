@@ -31,5 +31,5 @@ __all__ = ["main"]
 def main() -> None:
     from specify_cli.cli._app import build_app
 
-    build_app()(prog_name="spec-kitty")
+    build_app(argv=sys.argv[1:])(prog_name="spec-kitty")
     sys.exit(0)
