@@ -98,9 +98,10 @@ def test_a_word_may_belong_to_one_module_only(make_module: MakeModule) -> None:
     with pytest.raises(ValueError, match="'notes' is already taken"):
         registry.include_lazily(make_module("notes"), words=["notes"])
 
-    @registry.read("status", "An eager command.")
     def status(repo: object, inv: object) -> int:
         return 0
+
+    registry.read("status", "An eager command.")(status)
 
     with pytest.raises(ValueError, match="'status' is already taken by status"):
         registry.include_lazily(make_module("status"), words=["status"])
