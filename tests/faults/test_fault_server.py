@@ -29,13 +29,12 @@ import attrs
 import pytest
 from fault_support import (
     PROJECT_UUID,
-    TOKEN,
     ServerProcess,
     cli,
-    cli_env,
     make_project,
     porcelain,
     spec_kitty_argv,
+    synced_env,
     wait_until,
 )
 
@@ -143,11 +142,9 @@ def test_push_against_a_failing_server_keeps_every_unacknowledged_event(
     repo = make_project(tmp_path / "repo")
     state_home = tmp_path / "state"
     with ServerProcess() as server:
-        env = cli_env(
+        env = synced_env(
             state_home,
-            SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-            SPEC_KITTY_SAAS_URL=server.url,
-            SPEC_KITTY_SAAS_TOKEN=TOKEN,
+            server.url,
             SPEC_KITTY_SYNC_TIMEOUT=fault.timeout,
             SPEC_KITTY_SYNC_RETRIES="1",
         )
@@ -204,13 +201,8 @@ def test_server_killed_mid_push_then_a_new_server_gets_each_event_once(
     state_home = tmp_path / "state"
     first = ServerProcess()
     try:
-        env = cli_env(
-            state_home,
-            SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-            SPEC_KITTY_SAAS_URL=first.url,
-            SPEC_KITTY_SAAS_TOKEN=TOKEN,
-            SPEC_KITTY_SYNC_TIMEOUT="30",
-            SPEC_KITTY_SYNC_RETRIES="1",
+        env = synced_env(
+            state_home, first.url, SPEC_KITTY_SYNC_TIMEOUT="30", SPEC_KITTY_SYNC_RETRIES="1"
         )
         events = _enqueue(repo, state_home, env)
         ids = [event_id for event_id, _ in events]
