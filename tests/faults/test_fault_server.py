@@ -121,6 +121,12 @@ class Fault:
     timeout: str = "30"  # SPEC_KITTY_SYNC_TIMEOUT
 
 
+def _assert_drained_and_clean(state_home: Path, repo: Path) -> None:
+    """The end of every fault: the outbox is empty and the worktree as committed."""
+    assert _queued_ids(state_home) == []
+    assert porcelain(repo) == ""
+
+
 FAULTS = {
     "http-500": Fault({"status": 500}, "SERVER_ERROR", mid_push=True),
     "http-401": Fault({"status": 401}, "UNAUTHENTICATED", mid_push=True),
@@ -175,8 +181,7 @@ def test_push_against_a_failing_server_keeps_every_unacknowledged_event(
         # What the server stored without acknowledging comes back as duplicates, not twice.
         assert result["duplicates"] >= len(stored_before - set(ids[:acked]))
         _assert_exactly_once(server, ids)
-    assert _queued_ids(state_home) == []
-    assert porcelain(repo) == ""
+    _assert_drained_and_clean(state_home, repo)
     print(
         f"\n{name}: exit 6 [{code}] after {acked} acknowledged; outbox kept {TOTAL - acked}; "
         f"server had stored {len(stored_before)}; healthy push: {result['accepted']} accepted, "
@@ -238,8 +243,7 @@ def test_server_killed_mid_push_then_a_new_server_gets_each_event_once(
             assert received == ids[BATCH:]  # no event twice on the new server
             # Acknowledged by the first + received by the second: every event, once.
             assert sorted(ids[:BATCH] + received) == sorted(ids)
-    assert _queued_ids(state_home) == []
-    assert porcelain(repo) == ""
+    _assert_drained_and_clean(state_home, repo)
     print(
         f"\nserver killed mid-push ({store}): exit 6 [{code}], {delivered} acknowledged, "
         f"{still_queued} kept; first server had stored {len(stored_by_first)}; resumed push: "
