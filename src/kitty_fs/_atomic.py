@@ -95,6 +95,17 @@ def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
         lock.release()
 
 
+@contextlib.contextmanager
+def _removed_on_failure(tmp: Path) -> Iterator[None]:
+    """Delete the temp file ``tmp`` if the block fails: the target keeps its old bytes."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def _sweep_stale_temps(folder: Path, prefix: str) -> None:
     # Temp files of a writer killed mid-save; callers hold the lock, so none is live.
     with contextlib.suppress(OSError):
@@ -145,22 +156,17 @@ def _write_temp(target: Path, data: bytes, old: os.stat_result | None) -> Path:
     prefix = temp_prefix_for(target)
     _sweep_stale_temps(scratch, prefix)
     fd, tmp = _open_temp(scratch, prefix, None if old is None else stat.S_IMODE(old.st_mode))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if old is not None:
-                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
-                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                    # Root saving a user's config must not leave it root-owned; a user
-                    # may at least keep the group. Where chown is refused, so be it.
-                    with contextlib.suppress(PermissionError):
-                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with _removed_on_failure(tmp), os.fdopen(fd, "wb") as handle:
+        if old is not None:
+            os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
+            if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                # Root saving a user's config must not leave it root-owned; a user
+                # may at least keep the group. Where chown is refused, so be it.
+                with contextlib.suppress(PermissionError):
+                    os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     return tmp
 
 
@@ -193,12 +199,8 @@ def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
     if current == data:
         return False
     tmp = _write_temp(target, data, target.stat() if current is not None else None)
-    try:
+    with _removed_on_failure(tmp):
         tmp.replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     _fsync_dir(target.parent)
     return True
 
@@ -222,7 +224,7 @@ def replace_checked(target: Path, data: bytes, unchanged: Callable[[], bool]) ->
     """
     old = _stat_or_none(target)
     tmp = _write_temp(target, data, old)
-    try:
+    with _removed_on_failure(tmp):
         if not unchanged():
             tmp.unlink()
             return False
@@ -240,9 +242,5 @@ def replace_checked(target: Path, data: bytes, unchanged: Callable[[], bool]) ->
                 _fsync_dir(target.parent)
                 return True
         tmp.replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     _fsync_dir(target.parent)
     return True
