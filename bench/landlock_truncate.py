@@ -21,7 +21,7 @@ which ``WRITE_FILE`` already refuses in the root) and ``openat2``/``io_uring``
 and other architectures; it is a measurement, not a layer.
 
 Each worker opens, reads and closes a 512-byte file ``--opens`` times at each
-depth (best of ``--inner``), plus ``os.stat`` as a control Landlock does not
+depth (best CPU time of ``--inner``), plus ``os.stat`` as a control Landlock does not
 look at; the orchestrator runs ``--reps`` rounds and reports, per state and
 depth, the median time per open and the spread over rounds (min-max), the
 extra time over ``none``, and the slope of that extra time per path component.
@@ -51,11 +51,13 @@ _TRUNCATE = 1 << 14
 
 
 def _best(run: Callable[[], None], inner: int) -> float:
+    """Best CPU time (user + system) of ``inner`` runs: on a shared machine the time spent
+    descheduled is not the cost of an ``open``, and Landlock's walk is system time."""
     best = float("inf")
     for _ in range(inner):
-        start = time.perf_counter()
+        start = time.process_time()
         run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
