@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -378,6 +379,8 @@ def needs_available(needs: str | None) -> str | None:
     """Why a case cannot run on this machine, or ``None`` when it can."""
     if needs is None:
         return None
+    if needs == "other-fs":
+        return other_filesystem_missing(Path(tempfile.gettempdir()))
     tool = {"ro-mount": "unshare", "drop-dac": "setpriv"}[needs]
     if os.geteuid() == 0 and shutil.which(tool) is None:
         return f"{tool} is not installed (needed to make this input as root)"
