@@ -23,8 +23,9 @@ is the one that failed. A plugin scoped write command shows that the scope is
 still the limit: its atomic write across filesystems succeeds, and its writes
 outside the scope from C code (no audit hook sees them) get ``EACCES`` from the
 kernel; with the kernel layer off the same writes get through. A last pair
-records a known limitation (strict ``xfail``): an existing one-file scope cannot
-be replaced atomically under the kernel.
+replaces an existing one-file scope atomically under the kernel (a rename into
+its directory, which needs rights there), in a plain repository too, while C
+appends to that directory's other files still get ``EACCES``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,19 @@ from kitty_fs.commands import CommandRegistry, Invocation
 commands = CommandRegistry()
 
 
+def _c_appends(paths: list[str]) -> dict[str, int]:
+    """fopen(path, "a") from C (no audit hook sees it) for each path: 0 or the errno."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.fopen.restype = ctypes.c_void_p
+    errors = {}
+    for path in paths:
+        handle = libc.fopen(path.encode(), b"a")
+        errors[path] = 0 if handle else ctypes.get_errno()
+        if handle:
+            libc.fclose(ctypes.c_void_p(handle))
+    return errors
+
+
 @commands.scoped_write(
     "scratch probe", "Writes notes.md, then tries C writes.", writes=("kitty-specs/{mission}",)
 )
@@ -80,14 +94,7 @@ def probe(
     outside: list[str] = typer.Option([], "--outside"),
 ) -> int:
     repo.write_text(f"kitty-specs/{mission}/notes.md", "notes\\n")
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.fopen.restype = ctypes.c_void_p
-    errors = {}
-    for path in outside:
-        handle = libc.fopen(path.encode(), b"a")
-        errors[path] = 0 if handle else ctypes.get_errno()
-        if handle:
-            libc.fclose(ctypes.c_void_p(handle))
+    errors = _c_appends(outside)
     inv.output.result({"errno": errors}, [repr(errors)])
     return 0
 
@@ -98,10 +105,13 @@ def probe(
     writes=("kitty-specs/{mission}/status.events.jsonl",),
 )
 def replace(
-    repo: ScopedWriteContext, inv: Invocation, mission: str = typer.Option(..., "--mission")
+    repo: ScopedWriteContext,
+    inv: Invocation,
+    mission: str = typer.Option(..., "--mission"),
+    outside: list[str] = typer.Option([], "--outside"),
 ) -> int:
     repo.write_text(f"kitty-specs/{mission}/status.events.jsonl", "replaced\\n")
-    inv.output.result({}, ["replaced"])
+    inv.output.result({"errno": _c_appends(outside)}, ["replaced"])
     return 0
 '''
 
@@ -230,27 +240,61 @@ def test_without_the_kernel_layer_those_c_writes_get_through(
     assert _porcelain(layout.worktree) - before == {f"?? {NOTES}"}  # fopen "a" wrote no bytes
 
 
+def _replace(worktree: Path, env: dict[str, str], outside: list[Path]) -> dict[str, int]:
+    """Run ``scratch replace`` (an atomic write of its existing one-file scope, then C appends
+    to ``outside``); the errno of each append."""
+    argv = ["scratch", "replace", "--mission", MISSION, "--json"]
+    for path in outside:
+        argv += ["--outside", os.fspath(path)]
+    run = run_cli(argv, cwd=worktree, env=env)
+    assert run.returncode == 0, run.describe()
+    assert (worktree / LOG).read_text() == "replaced\n"
+    errors = run.json()["errno"]
+    assert isinstance(errors, dict)
+    return {str(path): int(code) for path, code in errors.items()}
+
+
+def _beside_the_log(worktree: Path) -> list[Path]:
+    """Files of the one-file scope's own directory, and the config: not in the scope."""
+    return [
+        worktree / f"kitty-specs/{MISSION}/spec.md",
+        worktree / f"kitty-specs/{MISSION}/meta.json",
+        worktree / ".kittify" / "config.yaml",
+    ]
+
+
 @NEEDS_KERNEL
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: the kernel gets an existing one-file scope as that file alone, "
-    "and rename(2) into its directory needs MAKE_REG, REMOVE_FILE and REFER there, so an "
-    "atomic replace (write_text) fails with EACCES; appending works (agent status emit)",
-)
 def test_replacing_an_existing_one_file_scope_under_the_kernel(
     layout: Layout, plugin_dir: Path
 ) -> None:
+    """The rename into the log's directory is allowed; writing its neighbours still is not."""
+    before = _porcelain(layout.worktree)
+    outside = _beside_the_log(layout.worktree)
     env = _plugin_env(layout, plugin_dir, kernel=True)
-    run = run_cli(["scratch", "replace", "--mission", MISSION], cwd=layout.worktree, env=env)
-    assert run.returncode == 0, run.describe()
-    assert (layout.worktree / LOG).read_text() == "replaced\n"
+    assert _replace(layout.worktree, env, outside) == {os.fspath(p): 13 for p in outside}
+    assert _porcelain(layout.worktree) - before == {f" M {LOG}"}
+
+
+@NEEDS_KERNEL
+def test_replacing_a_one_file_scope_in_an_ordinary_repository_under_the_kernel(
+    tmp_path: Path, plugin_dir: Path
+) -> None:
+    """The same in a plain repository (temp file in .git/kitty-fs, renamed into the mission)."""
+    files = {**PROJECT_FILES, LOG: '{"wp": "WP00", "to": "planned"}\n'}
+    repo = make_project(tmp_path / "repo", files=files)
+    before = _porcelain(repo)
+    paths = [str(plugin_dir), str(HERE), str(HERE.parent / "shared")]
+    env = cli_env(tmp_path / "state", PYTHONPATH=os.pathsep.join(paths))
+    env[PLUGIN_ENV] = f"{PACKAGE}.commands"
+    outside = _beside_the_log(repo)
+    assert _replace(repo, env, outside) == {os.fspath(p): 13 for p in outside}
+    assert _porcelain(repo) - before == {f" M {LOG}"}
 
 
 def test_replacing_an_existing_one_file_scope_with_the_hook_alone(
     layout: Layout, plugin_dir: Path
 ) -> None:
-    """The same command without the kernel layer: the audit-hook layer lets it replace."""
+    """The same command without the kernel layer: it replaces, and the C appends land."""
+    outside = _beside_the_log(layout.worktree)
     env = _plugin_env(layout, plugin_dir, kernel=False)
-    run = run_cli(["scratch", "replace", "--mission", MISSION], cwd=layout.worktree, env=env)
-    assert run.returncode == 0, run.describe()
-    assert (layout.worktree / LOG).read_text() == "replaced\n"
+    assert _replace(layout.worktree, env, outside) == {os.fspath(p): 0 for p in outside}

@@ -100,8 +100,13 @@ def apply_kernel_layer(
             )
         return False, status.describe()
     allowed: list[str | Path] = [*side_channels, *default_allowed_extras()]
+    replaceable: list[Path] = []
     if scope is not None:
-        allowed += kernel_paths_for(root, scope)
+        in_scope = kernel_paths_for(root, scope)
+        allowed += in_scope
         allowed += scratch_paths_for(root, scope)
-    applied = restrict_writes(allowed)
+        # An existing one-file scope reaches the kernel as that file; writing it is a
+        # rename into its directory, which needs directory rights (see restrict_writes).
+        replaceable = [path for path in in_scope if path.is_file()]
+    applied = restrict_writes(allowed, replaceable=replaceable)
     return applied.applied, applied.describe()
