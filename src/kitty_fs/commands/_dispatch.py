@@ -13,6 +13,7 @@ failure into one line plus its fix (or one JSON object) and a documented exit co
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import signal
 import sys
@@ -387,10 +388,20 @@ def run_main(build: Callable[[], Callable[[], object]], program: str) -> NoRetur
     Ctrl-C there would otherwise print a traceback. For a start-up that imports
     this module late, set the same kind of handler yourself first thing (see
     ``specify_cli.cli.main``).
+
+    When the command is done the process ends, so everything it allocated is
+    frozen out of the garbage collector first (``gc.freeze``): the interpreter's
+    last collection would otherwise walk every object of typer, attrs and the app
+    to free memory the OS takes back anyway, which costs a short command about a
+    fifth of its run time. Exit handlers, ``finally`` blocks, thread joins and
+    stream flushes happen as usual; what is skipped is collecting reference cycles
+    at exit, whose finalizers Python never promises to run then anyway.
     """
     try:
         build()()
     except KeyboardInterrupt:
         sys.stderr.write(f"{program}: interrupted\n")
         raise SystemExit(int(ExitCode.INTERRUPTED)) from None
+    finally:
+        gc.freeze()
     raise SystemExit(0)
