@@ -36,7 +36,6 @@ How a save works (docs/config-store.md tells it with an example):
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -241,6 +240,8 @@ def _save(ctx: WriteContext, section: str, decide: Decide, rel: RelPath) -> bool
                     return True
                 # Someone rewrote the file since it was read: read it again, decide again.
                 attempts += 1
+                import random  # only a save that lost a race needs it
+
                 time.sleep(random.uniform(0, 0.002 * attempts))  # noqa: S311 (jitter)
     except WriteViolation as exc:
         # The guard names the first file the save touched (its lock or temp file, in the
