@@ -6,6 +6,12 @@ under mypy) and changes one top-level section. Both take the config's path
 relative to the context's root: the store has no default file. A ``.json``
 file is read and written as JSON (``_config_json``), anything else as YAML.
 
+A load imports only what it needs: a YAML config in the plain subset that
+``_yaml_subset`` reads (nested ``key: value`` lines) is read without ruamel,
+and a JSON config never needs it; ruamel parses every other YAML text, and a
+save imports its machinery (``_config_splice``, filelock) on first use. So a
+read command's cold start does not pay for the save path.
+
 How a save works (docs/config-store.md tells it with an example):
 
 * under the file's lock it re-reads the file and applies only its own keys, so
@@ -30,7 +36,6 @@ How a save works (docs/config-store.md tells it with an example):
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -38,11 +43,16 @@ from types import MappingProxyType
 from typing import Final
 
 from kitty_fs._atomic import locked, replace_checked
-from kitty_fs._config_json import is_json, json_plan, load_json
-from kitty_fs._config_read import MAX_CONFIG_BYTES, Snapshot, file_error, read_snapshot
-from kitty_fs._config_splice import yaml_plan
+from kitty_fs._config_read import (
+    MAX_CONFIG_BYTES,
+    MAX_EXPANDED_NODES,
+    MAX_NESTING,
+    Snapshot,
+    file_error,
+    is_json,
+    read_snapshot,
+)
 from kitty_fs._config_values import ConfigView, Decide, Plan, check_value, freeze
-from kitty_fs._config_yaml import MAX_EXPANDED_NODES, MAX_NESTING, parse_yaml
 from kitty_fs._context import ReadContext, WriteContext
 from kitty_fs._errors import (
     ConfigBusyError,
@@ -53,6 +63,7 @@ from kitty_fs._errors import (
 )
 from kitty_fs._intent import write_intent
 from kitty_fs._paths import RelPath
+from kitty_fs._yaml_subset import parse_subset
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -110,15 +121,28 @@ def load_config(ctx: ReadContext, rel: RelPath) -> ConfigView:
     last = _LAST_VIEW.get(path)
     if last is not None and last[0] == raw:
         return last[1]
-    if is_json(path):
-        data = load_json(path, os.fspath(rel), raw)
-    else:
-        frozen = freeze(parse_yaml(path, os.fspath(rel), raw).doc)
-        assert isinstance(frozen, Mapping)
-        data = frozen
-    view = ConfigView(path=path, exists=True, data=data)
+    view = ConfigView(path=path, exists=True, data=_parse(path, os.fspath(rel), raw))
     _LAST_VIEW[path] = (raw, view)
     return view
+
+
+def _parse(path: Path, rel: str, raw: bytes) -> Mapping[str, object]:
+    """The frozen document: JSON, the plain YAML subset, or (for any other YAML) ruamel's."""
+    if is_json(path):
+        from kitty_fs._config_json import load_json  # json only when needed
+
+        return load_json(path, rel, raw)
+    try:
+        fast = parse_subset(raw.decode("utf-8"), max_depth=MAX_NESTING)
+    except UnicodeDecodeError:
+        fast = None  # ruamel's path names the byte and the line
+    if fast is not None:
+        return fast
+    from kitty_fs._config_yaml import parse_yaml  # ruamel only when needed
+
+    frozen = freeze(parse_yaml(path, rel, raw).doc)
+    assert isinstance(frozen, Mapping)
+    return frozen
 
 
 def save_config(
@@ -176,7 +200,11 @@ def update_config(
 
 
 def _plan(path: Path, rel: str, snapshot: Snapshot, section: str, decide: Decide) -> Plan:
-    planner = json_plan if is_json(path) else yaml_plan
+    # Imported here: a process that only reads never loads the save machinery (nor ruamel).
+    if is_json(path):
+        from kitty_fs._config_json import json_plan as planner
+    else:
+        from kitty_fs._config_splice import yaml_plan as planner
     return planner(path, rel, snapshot.raw or b"", section, decide)
 
 
@@ -212,6 +240,8 @@ def _save(ctx: WriteContext, section: str, decide: Decide, rel: RelPath) -> bool
                     return True
                 # Someone rewrote the file since it was read: read it again, decide again.
                 attempts += 1
+                import random  # only a save that lost a race needs it
+
                 time.sleep(random.uniform(0, 0.002 * attempts))  # noqa: S311 (jitter)
     except WriteViolation as exc:
         # The guard names the first file the save touched (its lock or temp file, in the

@@ -24,16 +24,11 @@ from types import MappingProxyType
 
 import attrs
 
+from kitty_fs._config_read import BOM, MAX_NESTING, is_json, parse_error
 from kitty_fs._config_values import Decide, Plan, freeze, plain, wrong_type
-from kitty_fs._config_yaml import BOM, MAX_NESTING, parse_error
 from kitty_fs._errors import ConfigError, ConfigSchemaError
 
 __all__ = ["is_json", "json_plan", "json_value_check", "load_json"]
-
-
-def is_json(path: Path) -> bool:
-    """Configs are JSON by their name (``.json``), YAML otherwise."""
-    return path.suffix.lower() == ".json"
 
 
 @attrs.frozen(slots=True)

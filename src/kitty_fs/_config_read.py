@@ -12,6 +12,11 @@ An empty document is what a rewrite in progress looks like (``git`` and a
 shell redirection create or truncate the file, then write it), so a save
 takes an empty file for "no config yet" only once it has stayed unchanged
 for ``SETTLE_S`` (see ``settled``).
+
+The limits a hostile file meets, and the parse error that names the file and
+line, live here too: both parsers (``_config_yaml`` with ruamel, and
+``_config_json``) use them, and a reader that loads a JSON config or a YAML
+one in the fast subset (``_yaml_subset``) must not import ruamel to get them.
 """
 
 from __future__ import annotations
@@ -26,11 +31,30 @@ from typing import Final
 import attrs
 
 from kitty_fs._atomic import temp_prefix_for
-from kitty_fs._errors import ConfigFileError
+from kitty_fs._errors import ConfigFileError, ConfigParseError
 
-__all__ = ["MAX_CONFIG_BYTES", "SETTLE_S", "Snapshot", "file_error", "read_snapshot"]
+__all__ = [
+    "BOM",
+    "MAX_CONFIG_BYTES",
+    "MAX_EXPANDED_NODES",
+    "MAX_NESTING",
+    "SETTLE_S",
+    "Snapshot",
+    "file_error",
+    "is_json",
+    "parse_error",
+    "read_snapshot",
+]
 
 MAX_CONFIG_BYTES: Final = 1024 * 1024
+# A document expanding to more nodes than this through aliases is an alias bomb.
+MAX_EXPANDED_NODES: Final = 100_000
+# ruamel composes and constructs recursively; far below the interpreter's limit.
+MAX_NESTING: Final = 50
+BOM: Final = "\ufeff"
+_PARSE_HINT: Final = (
+    "fix the file by hand (nothing was written), or restore it with `git checkout -- {rel}`"
+)
 # How long an empty config must stay untouched before a save believes it is empty.
 SETTLE_S: Final = 1.0
 
@@ -55,6 +79,19 @@ class Snapshot:
         """Has the file gone unmodified for ``SETTLE_S`` (by its mtime, against the clock)?"""
         age_s = (time.time_ns() - self.mtime_ns) / 1e9
         return age_s >= SETTLE_S
+
+
+def is_json(path: Path) -> bool:
+    """Configs are JSON by their name (``.json``), YAML otherwise."""
+    return path.suffix.lower() == ".json"
+
+
+def parse_error(path: Path, rel: str, problem: str, line: int | None) -> ConfigParseError:
+    """A file that does not parse: the error names the file and line, and how to recover."""
+    where = f"{path}:{line}" if line else str(path)
+    return ConfigParseError(
+        f"{where}: {problem}", path=path, line=line, hint=_PARSE_HINT.format(rel=rel)
+    )
 
 
 def file_error(action: str, path: Path, exc: OSError) -> ConfigFileError:

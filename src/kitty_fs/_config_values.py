@@ -4,19 +4,24 @@ Readers get a ``ConfigView``, deeply immutable plain Python (mappings as
 read-only proxies, lists as tuples), so no caller can change a document that
 another caller shares. Saves compare documents with ``plain``, which keeps
 each scalar's kind: Python says ``True == 1 == 1.0``, a config does not.
+
+Two of ruamel's node types need a case of their own (a tagged scalar, an
+anchored boolean, which is an ``int``), yet a reader that never parses with
+ruamel must not pay for importing it (``_yaml_subset``): so this module looks
+the types up in ``sys.modules`` (``_ruamel_kinds``). A value of a ruamel type
+can only exist once its module is loaded, so the lookup misses nothing.
 """
 
 from __future__ import annotations
 
 import datetime
+import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Set
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
-from ruamel.yaml.comments import TaggedScalar
-from ruamel.yaml.scalarbool import ScalarBoolean
 
 from kitty_fs._errors import ConfigSchemaError
 
@@ -44,17 +49,32 @@ class Plan:
     empty: bool
 
 
+class _NoRuamel:
+    """Stands for a ruamel type while ruamel is not loaded: nothing is an instance of it."""
+
+
+def _ruamel_kinds() -> tuple[type[Any], type[Any]]:
+    """ruamel's ``TaggedScalar`` and ``ScalarBoolean``, each once its module is loaded."""
+    comments = sys.modules.get("ruamel.yaml.comments")
+    scalarbool = sys.modules.get("ruamel.yaml.scalarbool")
+    return (
+        getattr(comments, "TaggedScalar", _NoRuamel),
+        getattr(scalarbool, "ScalarBoolean", _NoRuamel),
+    )
+
+
 def freeze(value: object) -> object:
     """``value`` as immutable plain Python: mappings as read-only proxies, lists as tuples."""
+    tagged, boolean = _ruamel_kinds()
     if isinstance(value, Mapping):
         return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     if isinstance(value, Set):
         return frozenset(freeze(v) for v in value)
-    if isinstance(value, TaggedScalar):  # a scalar with an application tag (`!foo bar`)
+    if isinstance(value, tagged):  # a scalar with an application tag (`!foo bar`)
         return str(value.value)
-    if isinstance(value, bool | ScalarBoolean):
+    if isinstance(value, bool | boolean):
         return bool(value)
     if isinstance(value, int):
         return int(value)  # drop ruamel's ScalarInt subclasses (they carry mutable attributes)
@@ -71,15 +91,16 @@ def plain(value: object) -> object:
     Scalars carry their kind, because Python says ``True == 1 == 1.0`` and a
     save that turns ``1`` into ``true`` must not be taken for a no-op.
     """
+    tagged, boolean = _ruamel_kinds()
     if isinstance(value, Mapping):
         return {repr(plain(k)): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return ["seq", *(plain(v) for v in value)]
     if isinstance(value, Set):
         return ("set", frozenset(repr(plain(v)) for v in value))
-    if isinstance(value, TaggedScalar):
+    if isinstance(value, tagged):
         return ("tagged", str(value.tag), str(value.value))
-    if isinstance(value, bool | ScalarBoolean):
+    if isinstance(value, bool | boolean):
         return ("bool", bool(value))
     if isinstance(value, int):
         return ("int", int(value))
@@ -149,7 +170,7 @@ def kind_of(value: object) -> str:
         return "a mapping"
     if isinstance(value, list | tuple):
         return "a list"
-    if isinstance(value, bool | ScalarBoolean):
+    if isinstance(value, bool | _ruamel_kinds()[1]):
         return "a boolean"
     if isinstance(value, int | float):
         return "a number"

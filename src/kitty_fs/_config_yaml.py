@@ -32,6 +32,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.reader import ReaderError
 
+from kitty_fs._config_read import BOM, MAX_EXPANDED_NODES, MAX_NESTING, parse_error
 from kitty_fs._config_values import kind_of
 from kitty_fs._errors import ConfigParseError, ConfigSchemaError
 
@@ -49,14 +50,6 @@ __all__ = [
     "split_lines",
 ]
 
-# A document expanding to more nodes than this through aliases is an alias bomb.
-MAX_EXPANDED_NODES: Final = 100_000
-# ruamel composes and constructs recursively; far below the interpreter's limit.
-MAX_NESTING: Final = 50
-BOM: Final = "\ufeff"
-_PARSE_HINT = (
-    "fix the file by hand (nothing was written), or restore it with `git checkout -- {rel}`"
-)
 # YAML 1.2 line breaks, exactly as ruamel counts lines for its marks. str.splitlines
 # would also split at \x0c, \x1c, \x85, \u2028... and put every later line number off.
 _LINE_BREAK: Final = re.compile(r"\r\n|\n|\r")
@@ -182,13 +175,6 @@ def layout_of(yaml: YAML, text: str, path: Path) -> Layout:
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
     return Layout(keys=tuple(keys), protected=frozenset(protected))
-
-
-def parse_error(path: Path, rel: str, problem: str, line: int | None) -> ConfigParseError:
-    where = f"{path}:{line}" if line else str(path)
-    return ConfigParseError(
-        f"{where}: {problem}", path=path, line=line, hint=_PARSE_HINT.format(rel=rel)
-    )
 
 
 def parse_yaml(path: Path, rel: str, raw: bytes) -> Parsed:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -109,6 +110,10 @@ _ABI1_WRITES = (
 # Rights that make sense on a file that is not a directory (a device such as /dev/null):
 # giving a directory-only right to a non-directory is EINVAL.
 _FILE_RIGHTS = _WRITE_FILE | _TRUNCATE
+# What replacing a file by rename(2) needs of its directory: Landlock grants these per
+# directory, never per entry (a new name is linked, the old entry removed, the temp file
+# moved in from another directory).
+_REPLACE_RIGHTS = _MAKE_REG | _REMOVE_FILE | _REFER
 
 
 class KernelStatus:
@@ -311,7 +316,10 @@ class Restriction:
             self._fd = -1
 
 
-def prepare_restriction(allowed: Sequence[str | os.PathLike[str]]) -> Restriction | None:
+def prepare_restriction(
+    allowed: Sequence[str | os.PathLike[str]],
+    replaceable: Sequence[str | os.PathLike[str]] = (),
+) -> Restriction | None:
     """Build the ruleset ``restrict_writes`` would apply, without applying it.
 
     ``None`` when the layer is unavailable (``kernel_status()`` says why).
@@ -344,15 +352,26 @@ def prepare_restriction(allowed: Sequence[str | os.PathLike[str]]) -> Restrictio
         raise _fail("landlock_create_ruleset")
     kept: list[str] = []
     skipped: list[str] = []
+    # None: the rights a path's kind gets; a number: only those (a replaceable file's folder).
+    rules: dict[str, int | None] = {os.path.abspath(os.fspath(p)): None for p in allowed}
+    for path in replaceable:
+        folder = os.fspath(Path(os.path.abspath(os.fspath(path))).parent)
+        if folder not in rules:
+            rules[folder] = handled & _REPLACE_RIGHTS
     try:
-        for entry in dict.fromkeys(os.path.abspath(os.fspath(p)) for p in allowed):
+        for entry, only in rules.items():
             try:
                 fd = os.open(entry, os.O_PATH | os.O_CLOEXEC)
             except FileNotFoundError:
                 skipped.append(entry)
                 continue
             try:
-                rights = handled if os.path.isdir(entry) else handled & _FILE_RIGHTS
+                if only is not None:  # a replaceable file's folder: what a rename needs
+                    rights = only
+                elif os.path.isdir(entry):
+                    rights = handled
+                else:
+                    rights = handled & _FILE_RIGHTS
                 rule = PathBeneath(rights, fd)
                 done = syscall(
                     ctypes.c_long(_SYS_ADD_RULE),
@@ -374,19 +393,28 @@ def prepare_restriction(allowed: Sequence[str | os.PathLike[str]]) -> Restrictio
     )
 
 
-def restrict_writes(allowed: Sequence[str | os.PathLike[str]]) -> KernelStatus:
+def restrict_writes(
+    allowed: Sequence[str | os.PathLike[str]],
+    *,
+    replaceable: Sequence[str | os.PathLike[str]] = (),
+) -> KernelStatus:
     """Let this process and all its future children write only beneath ``allowed``.
 
     Irreversible. Each existing path gets a rule (a directory: every handled
     right beneath it; another file, such as ``/dev/null``: writing and
     truncating it); paths that do not exist are skipped and listed in the
-    result's ``skipped``. Symlinks are followed (the rule is on the target).
+    result's ``skipped``. A file listed in ``replaceable`` (and in ``allowed``)
+    may also be replaced by ``rename(2)``, an atomic write: its directory gets
+    the rights a rename needs there (``MAKE_REG``, ``REMOVE_FILE``, ``REFER``).
+    Landlock grants them per directory, so other entries of that directory can
+    then be created, removed or renamed over as well, though still not written
+    in place. Symlinks are followed (the rule is on the target).
     When the layer is unavailable (other OS, old kernel, disabled, switched
     off), nothing is applied and the returned status says why; nothing raises.
     Raises ``OSError`` only on a real failure part-way (a rule the kernel
     refuses, ``prctl`` refused), naming the step and the path.
     """
-    restriction = prepare_restriction(allowed)
+    restriction = prepare_restriction(allowed, replaceable)
     if restriction is None:
         return kernel_status()
     try:

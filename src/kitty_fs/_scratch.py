@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Final
 
@@ -213,6 +212,8 @@ def lock_path_for(target: Path) -> Path:
     repo = _repo_of(target.parent)
     scratch = _git_scratch(repo.git_dir) if repo is not None else None
     if scratch is None:
+        import tempfile  # only here: most writers lock inside a repository
+
         scratch = Path(tempfile.gettempdir()) / f"{_SCRATCH}-locks-{os.getuid()}"
         scratch.mkdir(mode=0o700, exist_ok=True)
     return scratch / f"{target.name}.{_key(target)}.lock"

@@ -272,11 +272,18 @@ class KittyFsPlugin(Plugin):
             self._write_classes[fullname] = known
         return known
 
-    def _mint_message(self, what: str, module: str, advice: str) -> str:
-        return (
+    def _refuse_mint(
+        self, ctx: FunctionContext | ClassDefContext, what: str, module: str, advice: str
+    ) -> None:
+        """Report a WriteContext made outside a write boundary, at the call or the class."""
+        message = (
             f'WriteContext {what} in "{module}", which is not a write boundary; {advice}, '
             f"or add the module to write_boundaries in {self._config.section}"
         )
+        if isinstance(ctx, ClassDefContext):
+            ctx.api.fail(message, ctx.cls, code=MINT)
+        else:
+            ctx.api.fail(message, ctx.context, code=MINT)
 
     # -- raw writes --------------------------------------------------------------------------
 
@@ -322,14 +329,11 @@ class KittyFsPlugin(Plugin):
     def _on_write_boundary(self, ctx: FunctionContext) -> Type:
         module, role = self._role(ctx.api)
         if role.package is not None and not role.boundary:
-            ctx.api.fail(
-                self._mint_message(
-                    "minted",
-                    module,
-                    "take the WriteContext as a parameter from the command that owns the write",
-                ),
-                ctx.context,
-                code=MINT,
+            self._refuse_mint(
+                ctx,
+                "minted",
+                module,
+                "take the WriteContext as a parameter from the command that owns the write",
             )
         return ctx.default_return_type
 
@@ -357,30 +361,24 @@ class KittyFsPlugin(Plugin):
     def _on_evolve(self, ctx: FunctionContext) -> Type:
         module, role = self._role(ctx.api)
         if role.package is not None and not role.boundary and _is_write_context(ctx.arg_types):
-            ctx.api.fail(
-                self._mint_message(
-                    "copied with attrs.evolve",
-                    module,
-                    "evolve can re-root a capability: take the WriteContext for that root "
-                    "as a parameter from the command that owns the write",
-                ),
-                ctx.context,
-                code=MINT,
+            self._refuse_mint(
+                ctx,
+                "copied with attrs.evolve",
+                module,
+                "evolve can re-root a capability: take the WriteContext for that root "
+                "as a parameter from the command that owns the write",
             )
         return ctx.default_return_type
 
     def _on_subclass(self, ctx: ClassDefContext) -> None:
         module, role = self._role(ctx.api.cur_mod_id)
         if role.package is not None and not role.boundary:
-            ctx.api.fail(
-                self._mint_message(
-                    "subclassed",
-                    module,
-                    "a subclass's constructor escapes the mint check: take a WriteContext "
-                    "as a parameter and wrap it instead",
-                ),
-                ctx.cls,
-                code=MINT,
+            self._refuse_mint(
+                ctx,
+                "subclassed",
+                module,
+                "a subclass's constructor escapes the mint check: take a WriteContext "
+                "as a parameter and wrap it instead",
             )
 
 

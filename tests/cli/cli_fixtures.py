@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import Saas, cli_env
+from cli_support import Saas, cli_env, synced_cli_env
 from server_support import reference_server_argv
 
 TOKEN = "cli-test-token"
@@ -69,14 +69,7 @@ def state_home(tmp_path: Path) -> Path:
 @pytest.fixture
 def synced_env(state_home: Path, saas: Saas) -> dict[str, str]:
     """Sync enabled and authenticated against the module's reference server."""
-    return cli_env(
-        state_home,
-        SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-        SPEC_KITTY_SAAS_URL=saas.url,
-        SPEC_KITTY_SAAS_TOKEN=saas.token,
-        SPEC_KITTY_SYNC_TIMEOUT="10",
-        SPEC_KITTY_SYNC_RETRIES="0",
-    )
+    return synced_cli_env(state_home, saas)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ Neither is read by ``src/``: without them the real ``spec-kitty`` runs.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -58,12 +59,16 @@ __all__ = [
     "contract_suite",
     "git",
     "make_project",
+    "plugin_env",
     "plugin_registries",
     "read_command_params",
     "read_commands",
     "registry",
     "run_cli",
+    "run_cli_at_once",
     "spec_kitty_executable",
+    "synced_cli_env",
+    "write_plugin",
 ]
 
 PLUGIN_ENV = "KITTY_CLI_TEST_PLUGIN"
@@ -157,6 +162,43 @@ def cli_env(state_home: Path, **overrides: str | None) -> dict[str, str]:
     return env
 
 
+def synced_cli_env(state_home: Path, saas: Saas) -> dict[str, str]:
+    """``cli_env`` with sync enabled and authenticated against ``saas``: one try, 10 s timeout."""
+    return cli_env(
+        state_home,
+        SPEC_KITTY_ENABLE_SAAS_SYNC="1",
+        SPEC_KITTY_SAAS_URL=saas.url,
+        SPEC_KITTY_SAAS_TOKEN=saas.token,
+        SPEC_KITTY_SYNC_TIMEOUT="10",
+        SPEC_KITTY_SYNC_RETRIES="0",
+    )
+
+
+def write_plugin(root: Path, package: str, source: str) -> Path:
+    """``root`` holding the plugin package ``package``, its ``commands`` module ``source``.
+
+    Put ``root`` on the child's path with ``plugin_env``; the package never enters the real CLI.
+    """
+    (root / package).mkdir(parents=True)
+    (root / package / "__init__.py").write_text('"""A test-only spec-kitty plugin."""\n')
+    (root / package / "commands.py").write_text(source)
+    return root
+
+
+def plugin_env(
+    state_home: Path, plugin_dir: Path, module: str, **overrides: str | None
+) -> dict[str, str]:
+    """``cli_env`` that runs spec-kitty through the runner with the plugin ``module`` declared.
+
+    The child imports the plugin from ``plugin_dir`` and the runner's helpers from
+    this directory and ``tests/shared``, before whatever ``PYTHONPATH`` was already.
+    """
+    here = Path(__file__).resolve().parent
+    paths = [plugin_dir, here, here.parent / "shared"]
+    path = os.pathsep.join([*map(str, paths), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return cli_env(state_home, PYTHONPATH=path, **{PLUGIN_ENV: module}, **overrides)
+
+
 def spec_kitty_program(env: Mapping[str, str]) -> list[str]:
     """The command line of spec-kitty: the plugin runner when ``env`` names a plugin."""
     plugin = env.get(PLUGIN_ENV)
@@ -176,6 +218,37 @@ def run_cli(
     environment, so ``KITTY_CLI_TEST_PLUGIN`` set around a pytest run reaches here.
     """
     return run_program(spec_kitty_program(env), argv, cwd=cwd, env=env, timeout=timeout)
+
+
+def run_cli_at_once(
+    argvs: Sequence[Sequence[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float = 120.0,
+) -> list[CliRun]:
+    """Start one ``spec-kitty ARGV`` per entry at the same moment, then collect each (a race).
+
+    The concurrency tests need the processes to overlap, which ``run_cli`` one
+    after the other would never do.
+    """
+    program = spec_kitty_program(env)
+    procs = [
+        subprocess.Popen(
+            [*program, *argv],
+            cwd=cwd,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
+    runs = []
+    for argv, proc in zip(argvs, procs, strict=True):
+        stdout, stderr = proc.communicate(timeout=timeout)
+        runs.append(CliRun(tuple(program), tuple(argv), proc.returncode, stdout, stderr))
+    return runs
 
 
 def plugin_registries() -> list[CommandRegistry]:

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import uuid
 from pathlib import Path
 
-from cli_support import LEGACY_CONFIG, PROJECT_UUID, TreeState, make_project, run_cli
-from cli_support import spec_kitty_executable as executable
+from cli_support import (
+    LEGACY_CONFIG,
+    PROJECT_UUID,
+    TreeState,
+    make_project,
+    run_cli,
+    run_cli_at_once,
+)
 
 pytest_plugins = ["cli_fixtures"]
 
@@ -58,19 +63,9 @@ def test_ten_concurrent_emits_append_ten_lines_with_one_identity(
 ) -> None:
     repo = make_project(tmp_path / "repo", config=LEGACY_CONFIG)
     config = _config(repo)
-    procs = [
-        subprocess.Popen(
-            [executable(), *ARGV, "--note", f"run {n}", "--json"],
-            cwd=repo,
-            env=synced_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(PROCESSES)
-    ]
-    outputs = [proc.communicate(timeout=120) for proc in procs]
-    assert [proc.returncode for proc in procs] == [0] * PROCESSES, outputs
+    argvs = [[*ARGV, "--note", f"run {n}", "--json"] for n in range(PROCESSES)]
+    runs = run_cli_at_once(argvs, cwd=repo, env=synced_env)
+    assert [run.returncode for run in runs] == [0] * PROCESSES, [r.describe() for r in runs]
     records = [json.loads(line) for line in (repo / LOG).read_text().splitlines()]
     assert sorted(r["note"] for r in records) == sorted(f"run {n}" for n in range(PROCESSES))
     assert {r["build_id"] for r in records} == {EXPECTED_BUILD}

@@ -19,7 +19,6 @@ control that shows the three defences do not simply reject everything.
 from __future__ import annotations
 
 import configparser
-import os
 import re
 import subprocess
 import sys
@@ -28,13 +27,13 @@ from pathlib import Path
 
 import pytest
 from cli_support import (
-    PLUGIN_ENV,
     UNGUARDED_ENV,
     TreeState,
-    cli_env,
     contract_problems,
     make_project,
+    plugin_env,
     run_cli,
+    write_plugin,
 )
 
 import kitty_fs
@@ -186,22 +185,11 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding the plugin package (put it on PYTHONPATH to import it)."""
-    root = tmp_path_factory.mktemp("plugin")
-    package = root / PACKAGE
-    package.mkdir()
-    (package / "__init__.py").write_text('"""A test-only spec-kitty plugin."""\n')
-    (package / "commands.py").write_text(PLUGIN_SOURCE)
-    return root
+    return write_plugin(tmp_path_factory.mktemp("plugin"), PACKAGE, PLUGIN_SOURCE)
 
 
 def _plugin_env(state: Path, plugin_dir: Path, *, unguarded: bool = False) -> dict[str, str]:
-    shared = HERE.parent / "shared"  # spec_kitty_samples, which cli_support imports
-    paths = [str(plugin_dir), str(HERE), str(shared), os.environ.get("PYTHONPATH", "")]
-    env = cli_env(state, PYTHONPATH=os.pathsep.join(p for p in paths if p))
-    env[PLUGIN_ENV] = MODULE
-    if unguarded:
-        env[UNGUARDED_ENV] = "1"
-    return env
+    return plugin_env(state, plugin_dir, MODULE, **({UNGUARDED_ENV: "1"} if unguarded else {}))
 
 
 def _argv(name: str, *, as_json: bool) -> list[str]:

@@ -7,6 +7,7 @@ reachable without a declared capability.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -14,7 +15,8 @@ import typer.core
 import typer.main
 from cli_support import TreeState, make_project, registry, run_cli
 
-from specify_cli.cli._app import build_app
+from kitty_fs.testing import run_program
+from specify_cli.cli._app import COMMAND_MODULES, build_app, build_registry
 
 pytest_plugins = ["cli_fixtures"]
 
@@ -86,3 +88,41 @@ def test_every_cli_command_is_declared_and_every_declaration_is_reachable() -> N
         command = REGISTRY[name]
         assert command.name == name
         assert command.capability in ("read", "scoped-write", "write")
+
+
+# Which command modules a cold `spec-kitty` run imported, printed as it exits.
+_IMPORTED_COMMAND_MODULES = """\
+import atexit, sys
+atexit.register(lambda: print("MODULES", *sorted(
+    m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("specify_cli.cli.commands.")
+    and not m.rsplit(".", 1)[1].startswith("_"))))
+sys.argv = ["spec-kitty", *sys.argv[1:]]
+from specify_cli.cli import main
+main()
+"""
+
+
+def _imported_command_modules(argv: list[str], repo: Path, env: dict[str, str]) -> list[str]:
+    run = run_program([sys.executable, "-c", _IMPORTED_COMMAND_MODULES], argv, cwd=repo, env=env)
+    [line] = [ln for ln in run.stdout.splitlines() if ln.startswith("MODULES")]
+    return line.split()[1:]
+
+
+def test_a_command_line_imports_only_its_own_command_module(
+    tmp_path: Path, offline_env: dict[str, str]
+) -> None:
+    """The cold start of `sync status` pays for the sync commands, not for all nine modules."""
+    repo = make_project(tmp_path / "repo")
+    assert _imported_command_modules(["sync", "status", "--json"], repo, offline_env) == ["sync"]
+    assert _imported_command_modules(
+        ["--repo", str(repo), "tracker", "status"], repo, offline_env
+    ) == ["tracker"]
+    everything = sorted(COMMAND_MODULES.values())
+    assert _imported_command_modules(["--help"], repo, offline_env) == everything
+    assert _imported_command_modules(["capabilities", "--json"], repo, offline_env) == everything
+
+
+def test_each_command_module_declares_the_words_it_is_listed_under() -> None:
+    """COMMAND_MODULES is what the lazy loading trusts: loading them all checks every entry."""
+    registry = build_registry()
+    assert {name.split()[0] for name in registry.names()} == {*COMMAND_MODULES, "capabilities"}

@@ -30,6 +30,7 @@ from cli_support import (
     make_project,
     registry,
     run_cli,
+    synced_cli_env,
 )
 
 from kitty_fs.testing import ContractSetup, Prepared, SetupRequest
@@ -40,14 +41,7 @@ EnvFactory = Callable[[Path, Saas, str], dict[str, str]]
 
 
 def _synced(home: Path, saas: Saas, _dead: str) -> dict[str, str]:
-    return cli_env(
-        home,
-        SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-        SPEC_KITTY_SAAS_URL=saas.url,
-        SPEC_KITTY_SAAS_TOKEN=saas.token,
-        SPEC_KITTY_SYNC_TIMEOUT="10",
-        SPEC_KITTY_SYNC_RETRIES="0",
-    )
+    return synced_cli_env(home, saas)
 
 
 def _disabled(home: Path, saas: Saas, _dead: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from cli_support import (
     TreeState,
     make_project,
     run_cli,
-    spec_kitty_executable,
+    run_cli_at_once,
 )
 
 pytest_plugins = ["cli_fixtures"]
@@ -50,31 +49,13 @@ def _this_node_id() -> str:
 
 def _emit_concurrently(repo: Path, env: dict[str, str], count: int) -> list[dict[str, Any]]:
     """Start ``count`` emitters at once, then collect each one's envelope."""
-    procs = [
-        subprocess.Popen(
-            [
-                spec_kitty_executable(),
-                "events",
-                "emit",
-                "mission.started",
-                "--payload",
-                json.dumps({"worker": i}),
-                "--json",
-            ],
-            cwd=repo,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(count)
-    ]
+    emit = ["events", "emit", "mission.started", "--payload"]
+    argvs = [[*emit, json.dumps({"worker": i}), "--json"] for i in range(count)]
     envelopes = []
-    for proc in procs:
-        stdout, stderr = proc.communicate(timeout=120)
-        assert proc.returncode == 0, f"exit {proc.returncode}\n{stdout}\n{stderr}"
-        assert "Traceback" not in stderr
-        result = json.loads(stdout)
+    for run in run_cli_at_once(argvs, cwd=repo, env=env):
+        assert run.returncode == 0, run.describe()
+        assert "Traceback" not in run.stderr
+        result = json.loads(run.stdout)
         assert result["ok"] is True and result["emitted"] == 1
         envelopes.append(result["envelope"])
     return envelopes

@@ -13,15 +13,21 @@ the spawn launch is refused by the hook, the other two get through.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from cli_support import PLUGIN_ENV, TreeState, cli_env, make_project, run_cli
+from cli_support import (
+    CliRun,
+    TreeState,
+    cli_env,
+    make_project,
+    plugin_env,
+    run_cli,
+    write_plugin,
+)
 
 from kitty_fs._kernel import kernel_status
 
-HERE = Path(__file__).resolve().parent
 PACKAGE = "kitty_kernel_plugin"
 
 PLUGIN_SOURCE = '''\
@@ -80,23 +86,20 @@ NEEDS_KERNEL = pytest.mark.skipif(not ON, reason=f"kernel layer: {kernel_status(
 
 @pytest.fixture(scope="module")
 def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("kernel-plugin")
-    (root / PACKAGE).mkdir()
-    (root / PACKAGE / "__init__.py").write_text("")
-    (root / PACKAGE / "commands.py").write_text(PLUGIN_SOURCE)
-    return root
-
-
-def _env(state: Path, plugin_dir: Path, *, kernel: bool) -> dict[str, str]:
-    paths = [str(plugin_dir), str(HERE), str(HERE.parent / "shared")]
-    env = cli_env(state, PYTHONPATH=os.pathsep.join(paths))
-    env[PLUGIN_ENV] = f"{PACKAGE}.commands"
-    if not kernel:
-        env["KITTY_FS_KERNEL"] = "off"
-    return env
+    return write_plugin(tmp_path_factory.mktemp("kernel-plugin"), PACKAGE, PLUGIN_SOURCE)
 
 
 COMMANDS = ["hidden fopen", "hidden shell", "hidden spawn"]
+
+
+def _run(name: str, plugin_dir: Path, tmp_path: Path, *, kernel: bool) -> tuple[CliRun, list[str]]:
+    """Run the plugin command ``name`` in a fresh project; the run and what changed in the tree."""
+    repo = make_project(tmp_path / "repo")
+    before = TreeState.take(repo)
+    off = {} if kernel else {"KITTY_FS_KERNEL": "off"}
+    env = plugin_env(tmp_path / "state", plugin_dir, f"{PACKAGE}.commands", **off)
+    run = run_cli([*name.split(), "--json"], cwd=repo, env=env)
+    return run, before.changes_since(TreeState.take(repo))
 
 
 @NEEDS_KERNEL
@@ -104,12 +107,8 @@ COMMANDS = ["hidden fopen", "hidden shell", "hidden spawn"]
 def test_the_kernel_layer_stops_what_no_hook_sees(
     name: str, plugin_dir: Path, tmp_path: Path
 ) -> None:
-    repo = make_project(tmp_path / "repo")
-    before = TreeState.take(repo)
-    run = run_cli(
-        [*name.split(), "--json"], cwd=repo, env=_env(tmp_path / "state", plugin_dir, kernel=True)
-    )
-    assert before.changes_since(TreeState.take(repo)) == [], run.describe()
+    run, changes = _run(name, plugin_dir, tmp_path, kernel=True)
+    assert changes == [], run.describe()
     # The write failed where it was attempted: fopen got NULL, sh and the worker failed
     # (the command reports it as 9, FILESYSTEM); the spawn launch itself is refused by the
     # hook first (8).
@@ -122,12 +121,7 @@ def test_without_the_kernel_layer_only_the_hook_is_left(
     name: str, plugin_dir: Path, tmp_path: Path
 ) -> None:
     """The audit-hook layer alone: spawn is refused; C code and shell children get through."""
-    repo = make_project(tmp_path / "repo")
-    before = TreeState.take(repo)
-    run = run_cli(
-        [*name.split(), "--json"], cwd=repo, env=_env(tmp_path / "state", plugin_dir, kernel=False)
-    )
-    changes = before.changes_since(TreeState.take(repo))
+    run, changes = _run(name, plugin_dir, tmp_path, kernel=False)
     if name == "hidden spawn":
         assert run.returncode == 8 and changes == [], run.describe()
         assert "spawn" in run.stdout or "subprocess" in run.stdout, run.describe()

@@ -11,6 +11,22 @@ import pytest
 from cli_support import TreeState, cli_env, make_project, spec_kitty_executable
 
 
+def _start(repo: Path, state: Path, *argv: str) -> subprocess.Popen[str]:
+    """Start ``spec-kitty ARGV`` in ``repo`` without waiting: output piped, SIGINT at its default.
+
+    A job started in the background inherits SIGINT ignored; the child gets the default back.
+    """
+    return subprocess.Popen(
+        [spec_kitty_executable(), *argv],
+        cwd=repo,
+        env=cli_env(state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
 @pytest.mark.parametrize(
     ("signum", "exit_code", "code"),
     [(signal.SIGTERM, 143, "TERMINATED"), (signal.SIGINT, 130, "INTERRUPTED")],
@@ -21,16 +37,7 @@ def test_the_dashboard_daemon_stops_on_a_signal_with_its_exit_code(
 ) -> None:
     repo = make_project(tmp_path / "repo")
     before = TreeState.take(repo)
-    daemon = subprocess.Popen(
-        [spec_kitty_executable(), "dashboard", "run", "--interval", "0.05"],
-        cwd=repo,
-        env=cli_env(tmp_path / "state"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A job started in the background inherits SIGINT ignored; give the child the default.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    daemon = _start(repo, tmp_path / "state", "dashboard", "run", "--interval", "0.05")
     assert daemon.stdout is not None
     first = daemon.stdout.readline()  # a tick has run: the command is past its start-up
     assert first.startswith("tick 1:"), first
@@ -51,16 +58,7 @@ def test_ctrl_c_during_start_up_is_one_line_not_a_traceback(tmp_path: Path, dela
     Very early (before Python installs its handler) the process simply dies of the
     signal (-2): also no traceback. A delay past start-up lets the command finish.
     """
-    repo = make_project(tmp_path / "repo")
-    proc = subprocess.Popen(
-        [spec_kitty_executable(), "capabilities"],
-        cwd=repo,
-        env=cli_env(tmp_path / "state"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = _start(make_project(tmp_path / "repo"), tmp_path / "state", "capabilities")
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:

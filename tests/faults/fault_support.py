@@ -30,6 +30,7 @@ from spec_kitty_samples import LEGACY_CONFIG, PROJECT_UUID
 from kitty_fs.testing import make_git_repo
 
 __all__ = [
+    "BIND",
     "CONFIG",
     "CONFIG_REL",
     "FULL",
@@ -44,6 +45,7 @@ __all__ = [
     "porcelain",
     "spec_kitty_argv",
     "start_worker",
+    "synced_env",
     "wait_until",
     "with_default_sigint",
     "worker_result",
@@ -52,6 +54,8 @@ __all__ = [
 FULL: Final = os.environ.get("KITTY_FULL") == "1"
 CONFIG_REL: Final = ".kittify/config.yaml"
 TOKEN: Final = "fault-token"
+# ``spec-kitty tracker bind`` for the sample project (add ``--binding-ref REF``).
+BIND: Final = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 WORKER: Final = Path(__file__).with_name("fault_worker.py")
 
 CONFIG: Final = LEGACY_CONFIG
@@ -76,6 +80,17 @@ def cli_env(state_home: Path, **extra: str) -> dict[str, str]:
     env["SPEC_KITTY_HOME"] = os.fspath(state_home)
     env.update(extra)
     return env
+
+
+def synced_env(state_home: Path, server_url: str, **extra: str) -> dict[str, str]:
+    """``cli_env`` with sync enabled and authenticated (``TOKEN``) against ``server_url``."""
+    return cli_env(
+        state_home,
+        SPEC_KITTY_ENABLE_SAAS_SYNC="1",
+        SPEC_KITTY_SAAS_URL=server_url,
+        SPEC_KITTY_SAAS_TOKEN=TOKEN,
+        **extra,
+    )
 
 
 def spec_kitty_argv(repo: Path, *args: str) -> list[str]:

@@ -37,10 +37,10 @@ from typing import IO
 
 import pytest
 from fault_support import (
+    BIND,
     CONFIG,
     CONFIG_REL,
     PROJECT_UUID,
-    TOKEN,
     ServerProcess,
     cli,
     cli_env,
@@ -49,6 +49,7 @@ from fault_support import (
     porcelain,
     spec_kitty_argv,
     start_worker,
+    synced_env,
     wait_until,
     with_default_sigint,
     worker_result,
@@ -60,14 +61,13 @@ TRACKER_COMMANDS = count(12, 60)
 INIT_CYCLES = count(6, 30)
 SERVER_REF = "server-offers-this"
 NOTES = "\n# written by a helper process\nnotes:\n  counter: 0  # how many saves\n"
-_BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
 
 def _tracker_args(i: int) -> tuple[str, ...]:
     ref = f"fg-{i:03d}"
     if i % 2:
         return ("tracker", "apply", "--binding-ref", ref)
-    return (*_BIND, "--binding-ref", ref)
+    return (*BIND, "--binding-ref", ref)
 
 
 def _section(repo: Path, name: str) -> dict[str, object]:
@@ -134,12 +134,7 @@ def test_daemon_ticking_while_foreground_commands_write_loses_no_update(
     initial_tracker = _section(repo, "tracker")
 
     with ServerProcess(binding_ref=SERVER_REF) as server:
-        env = cli_env(
-            tmp_path / "state",
-            SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-            SPEC_KITTY_SAAS_URL=server.url,
-            SPEC_KITTY_SAAS_TOKEN=TOKEN,
-        )
+        env = synced_env(tmp_path / "state", server.url)
         daemon_argv = ("dashboard", "run", "--ticks", "0", "--interval", "0.05", "--json")
         daemon = subprocess.Popen(
             with_default_sigint(spec_kitty_argv(repo, *daemon_argv)),

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from fault_support import CONFIG_REL, cli_env, count, git, make_project, porcelain
+from fault_support import BIND, CONFIG_REL, cli_env, count, git, make_project, porcelain
 from fault_support import spec_kitty_argv as argv_of
 from ruamel.yaml import YAML
 
@@ -50,7 +50,6 @@ KILLS = count(20, 100)
 # 1-4 ms), and the watcher spins only inside the save, where the timing matters.
 POLL = 0.0002
 REF_A, REF_B = "ref-aaaaaaaa", "ref-bbbbbbbb"
-_BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
 
 @attrs.frozen
@@ -64,7 +63,7 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("tracker bind", lambda ref: (*_BIND, "--binding-ref", ref), toggles=True),
+    Scenario("tracker bind", lambda ref: (*BIND, "--binding-ref", ref), toggles=True),
     Scenario("tracker apply", lambda ref: ("tracker", "apply", "--binding-ref", ref), toggles=True),
     Scenario("init", lambda _ref: ("init",), toggles=False),
 )

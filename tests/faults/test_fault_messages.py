@@ -13,9 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fault_support import CONFIG, PROJECT_UUID, cli, cli_env, make_project
-
-_BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
+from fault_support import BIND, CONFIG, PROJECT_UUID, cli, cli_env, make_project
 
 
 @pytest.mark.parametrize(
@@ -58,7 +56,7 @@ def test_a_value_of_the_wrong_kind_is_described_in_yaml_words(
 def test_tracker_bind_with_sync_disabled_speaks_of_binding(tmp_path: Path) -> None:
     repo = make_project(tmp_path / "repo")
     before = (repo / ".kittify/config.yaml").read_bytes()
-    done = cli(repo, *_BIND, "--json", env=cli_env(tmp_path / "state"))
+    done = cli(repo, *BIND, "--json", env=cli_env(tmp_path / "state"))
     assert done.returncode == 6, done.stderr
     error = json.loads(done.stdout)["error"]
     assert error["code"] == "SYNC_DISABLED"

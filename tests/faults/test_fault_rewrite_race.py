@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from fault_support import (
+    BIND,
     CONFIG_REL,
     PROJECT_UUID,
     cli,
@@ -34,7 +35,6 @@ from fault_support import (
 
 MIN_SAVES = count(15, 120)
 CLI_RUNS = count(2, 6)
-_BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 # Exit status of a config error (the store's refusal); anything else is a failure.
 _REFUSED_MARK = "kept rewriting"
 
@@ -49,7 +49,7 @@ def test_saves_racing_an_in_place_rewrite_lose_no_section(tmp_path: Path) -> Non
     commands = []
     try:
         for run in range(CLI_RUNS):
-            args = ("init",) if run % 2 else (*_BIND, "--binding-ref", f"race-{run:03d}")
+            args = ("init",) if run % 2 else (*BIND, "--binding-ref", f"race-{run:03d}")
             done = cli(repo, *args, env=env)
             commands.append((args[0], done.returncode, done.stderr))
     finally:

@@ -32,6 +32,7 @@ from pathlib import Path
 import attrs
 import pytest
 from fault_support import (
+    BIND,
     CONFIG,
     CONFIG_REL,
     cli,
@@ -51,7 +52,6 @@ from kitty_fs._scratch import lock_path_for as _lock_path
 
 COMMANDS = count(6, 40)
 OTHER_UUID = "0b9e8c0e-1111-4a8f-9c57-0d6a0f5e9f10"
-_BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
 
 _IN_OPEN = 0x20  # inotify: the watched file was opened
@@ -139,7 +139,7 @@ RACES = (
     ),
     pytest.param(
         Race(
-            (*_BIND, "--binding-ref", "r-new"),
+            (*BIND, "--binding-ref", "r-new"),
             "custom_key: keep me",
             "custom_key: changed meanwhile",
             "tracker",

@@ -29,11 +29,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fault_support import CONFIG_REL, cli_env, count, git, make_project, spec_kitty_argv
+from fault_support import BIND, CONFIG_REL, cli_env, count, git, make_project, spec_kitty_argv
 
 KILLS = count(10, 60)
 _SHM = Path("/dev/shm")
-_BIND = ("tracker", "bind", "--provider", "jira", "--project-slug", "demo-project")
 
 
 def _status(worktree: Path, env: dict[str, str] | None = None) -> list[str]:
@@ -118,7 +117,7 @@ def test_killed_binds_in_a_worktree_on_another_filesystem_leave_nothing_in_git_s
     env = cli_env(tmp_path / "state")
     start = time.monotonic()
     done = subprocess.run(
-        spec_kitty_argv(worktree, *_BIND, "--binding-ref", "first"), env=env, check=False
+        spec_kitty_argv(worktree, *BIND, "--binding-ref", "first"), env=env, check=False
     )
     assert done.returncode == 0
     took = time.monotonic() - start
@@ -126,7 +125,7 @@ def test_killed_binds_in_a_worktree_on_another_filesystem_leave_nothing_in_git_s
     watch = (worktree / ".kittify", worktree.parent / ".kitty-fs-scratch")
     assert _kill_savers(worktree, None, watch) > 0
     for kill in range(3):  # and the real command, killed about when it saves
-        argv = spec_kitty_argv(worktree, *_BIND, "--binding-ref", f"ref-{kill:04d}")
+        argv = spec_kitty_argv(worktree, *BIND, "--binding-ref", f"ref-{kill:04d}")
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(took * (0.8 + 0.1 * kill))
         proc.kill()

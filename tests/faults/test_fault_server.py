@@ -29,13 +29,12 @@ import attrs
 import pytest
 from fault_support import (
     PROJECT_UUID,
-    TOKEN,
     ServerProcess,
     cli,
-    cli_env,
     make_project,
     porcelain,
     spec_kitty_argv,
+    synced_env,
     wait_until,
 )
 
@@ -122,6 +121,12 @@ class Fault:
     timeout: str = "30"  # SPEC_KITTY_SYNC_TIMEOUT
 
 
+def _assert_drained_and_clean(state_home: Path, repo: Path) -> None:
+    """The end of every fault: the outbox is empty and the worktree as committed."""
+    assert _queued_ids(state_home) == []
+    assert porcelain(repo) == ""
+
+
 FAULTS = {
     "http-500": Fault({"status": 500}, "SERVER_ERROR", mid_push=True),
     "http-401": Fault({"status": 401}, "UNAUTHENTICATED", mid_push=True),
@@ -143,11 +148,9 @@ def test_push_against_a_failing_server_keeps_every_unacknowledged_event(
     repo = make_project(tmp_path / "repo")
     state_home = tmp_path / "state"
     with ServerProcess() as server:
-        env = cli_env(
+        env = synced_env(
             state_home,
-            SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-            SPEC_KITTY_SAAS_URL=server.url,
-            SPEC_KITTY_SAAS_TOKEN=TOKEN,
+            server.url,
             SPEC_KITTY_SYNC_TIMEOUT=fault.timeout,
             SPEC_KITTY_SYNC_RETRIES="1",
         )
@@ -178,8 +181,7 @@ def test_push_against_a_failing_server_keeps_every_unacknowledged_event(
         # What the server stored without acknowledging comes back as duplicates, not twice.
         assert result["duplicates"] >= len(stored_before - set(ids[:acked]))
         _assert_exactly_once(server, ids)
-    assert _queued_ids(state_home) == []
-    assert porcelain(repo) == ""
+    _assert_drained_and_clean(state_home, repo)
     print(
         f"\n{name}: exit 6 [{code}] after {acked} acknowledged; outbox kept {TOTAL - acked}; "
         f"server had stored {len(stored_before)}; healthy push: {result['accepted']} accepted, "
@@ -204,13 +206,8 @@ def test_server_killed_mid_push_then_a_new_server_gets_each_event_once(
     state_home = tmp_path / "state"
     first = ServerProcess()
     try:
-        env = cli_env(
-            state_home,
-            SPEC_KITTY_ENABLE_SAAS_SYNC="1",
-            SPEC_KITTY_SAAS_URL=first.url,
-            SPEC_KITTY_SAAS_TOKEN=TOKEN,
-            SPEC_KITTY_SYNC_TIMEOUT="30",
-            SPEC_KITTY_SYNC_RETRIES="1",
+        env = synced_env(
+            state_home, first.url, SPEC_KITTY_SYNC_TIMEOUT="30", SPEC_KITTY_SYNC_RETRIES="1"
         )
         events = _enqueue(repo, state_home, env)
         ids = [event_id for event_id, _ in events]
@@ -246,8 +243,7 @@ def test_server_killed_mid_push_then_a_new_server_gets_each_event_once(
             assert received == ids[BATCH:]  # no event twice on the new server
             # Acknowledged by the first + received by the second: every event, once.
             assert sorted(ids[:BATCH] + received) == sorted(ids)
-    assert _queued_ids(state_home) == []
-    assert porcelain(repo) == ""
+    _assert_drained_and_clean(state_home, repo)
     print(
         f"\nserver killed mid-push ({store}): exit 6 [{code}], {delivered} acknowledged, "
         f"{still_queued} kept; first server had stored {len(stored_by_first)}; resumed push: "

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from hostile_envs import (
     BASE_CONFIG,
+    MISSION,
     UUID,
     Env,
     bare_repo,
     config_dir,
     dangling_symlink,
+    git_dir_elsewhere,
     git_worktree,
     git_worktree_stale,
     huge_config,
@@ -96,6 +98,8 @@ class Run:
     exit: ExitCode
     line: str
     writes: bool = False  # the command is meant to create or change the config
+    # What else it is meant to create or change (placeholders: ``<repo>/...``, ``<tmp>/...``).
+    changes: tuple[str, ...] = ()
     defect: Defect | None = None  # a known CLI defect: ``line`` is then the fixed behaviour
     shown: str | None = None  # how the document shows the last argument (long or binary)
 
@@ -119,7 +123,7 @@ class Case:
     runs: tuple[Run, ...]
     names: str | None = None  # the path (placeholders) every error message must name
     fix: str | None = None  # what every error's `fix:` line must say (placeholders)
-    needs: str | None = None  # "ro-mount" or "drop-dac": how the case is made
+    needs: str | None = None  # "ro-mount", "drop-dac" or "other-fs": how the case is made
 
 
 # --- hostile config texts -------------------------------------------------------------------
@@ -518,6 +522,36 @@ CASES: tuple[Case, ...] = (
             },
             writes=WRITES,
         ),
+    ),
+    Case(
+        "git-dir-elsewhere",
+        "scoped writes in a linked worktree on disk whose git directory is on tmpfs (kernel layer"
+        " on where available)",
+        git_dir_elsewhere,
+        (
+            Run(
+                "agent status emit",
+                ("agent", "status", "emit", "--mission", MISSION, "--wp", "WP01", "--to", "doing"),
+                ExitCode.OK,
+                f"{MISSION} WP01 -> doing: appended to kitty-specs/{MISSION}/status.events.jsonl;"
+                " queued for sync",
+                # The scratch dir is made before the kernel ruleset, whether or not a temp
+                # file is then needed (this command appends): nothing could make it later.
+                changes=(
+                    f"<repo>/kitty-specs/{MISSION}/status.events.jsonl",
+                    "<tmp>/.kitty-fs-scratch",
+                ),
+            ),
+            Run(
+                "record-analysis",
+                ("record-analysis", "--mission", MISSION, "--summary", "notes"),
+                ExitCode.OK,
+                f"recorded analysis of {MISSION} in kitty-specs/{MISSION}/analysis.md"
+                " (commit <commit>)",
+                changes=(f"<repo>/kitty-specs/{MISSION}/analysis.md", "<tmp>/.kitty-fs-scratch"),
+            ),
+        ),
+        needs="other-fs",
     ),
     Case(
         "bare-repository",

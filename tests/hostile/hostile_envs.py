@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +25,14 @@ from kitty_fs.testing import make_git_repo
 __all__ = [
     "BASE_CONFIG",
     "CONFIG_REL",
+    "MISSION",
     "STALE_CONFIG",
     "UUID",
     "Env",
     "bare_repo",
     "config_dir",
     "dangling_symlink",
+    "git_dir_elsewhere",
     "git_worktree",
     "git_worktree_stale",
     "huge_config",
@@ -39,6 +43,7 @@ __all__ = [
     "nested_project_state",
     "not_git",
     "not_git_with_kittify",
+    "other_filesystem_missing",
     "outside_cwd",
     "outside_dir",
     "plain_repo",
@@ -78,7 +83,9 @@ class Env:
 
     ``watch`` is the tree whose bytes must not change (the whole case directory
     by default, so a symlink's target outside the repository is watched too);
-    ``wrap`` prefixes the command (dropped privileges, a read-only mount).
+    ``wrap`` prefixes the command (dropped privileges, a read-only mount);
+    ``cleanup`` lists what the run removes afterwards, outside ``tmp`` (a git
+    directory on tmpfs).
     """
 
     tmp: Path
@@ -87,6 +94,7 @@ class Env:
     home: Path
     env: Mapping[str, str] = field(default_factory=dict)
     wrap: tuple[str, ...] = ()
+    cleanup: tuple[Path, ...] = ()
 
 
 # --- building inputs -------------------------------------------------------------------------
@@ -227,6 +235,42 @@ def git_worktree_stale(tmp: Path, big: Callable[[], Path]) -> Env:
     return git_worktree(tmp, big, STALE_CONFIG)
 
 
+SHM = Path("/dev/shm")
+MISSION = "001-a"
+
+
+def git_dir_elsewhere(tmp: Path, _big: Callable[[], Path]) -> Env:
+    """A linked worktree at ``<tmp>/linked`` (disk) whose repository is on tmpfs (``/dev/shm``).
+
+    ``rename(2)`` cannot cross filesystems, so a temp file cannot go to the git
+    directory: ``kitty_fs._scratch`` puts it in ``<tmp>/.kitty-fs-scratch``. Not
+    the other way round (the worktree on ``/dev/shm``): the kernel layer leaves
+    ``/dev/shm`` writable (POSIX semaphores), so nothing would be confined there.
+    The caller checks first that ``/dev/shm`` is writable and another filesystem.
+    """
+    base = SHM / f"kitty-hostile-{uuid.uuid4().hex[:12]}"
+    files = {
+        "README.md": "demo\n",
+        CONFIG_REL: BASE_CONFIG,
+        f"kitty-specs/{MISSION}/spec.md": "# spec\n",
+        f"kitty-specs/{MISSION}/status.events.jsonl": '{"wp": "WP00", "to": "planned"}\n',
+    }
+    main = make_git_repo(base / "repo", files)
+    linked = tmp / "linked"
+    git(main, "worktree", "add", "-q", "-b", "feature", os.fspath(linked))
+    env = _env(tmp, linked.resolve())
+    return Env(env.tmp, env.repo, env.cwd, env.home, cleanup=(base,))
+
+
+def other_filesystem_missing(tmp: Path) -> str | None:
+    """Why ``git_dir_elsewhere`` cannot be made next to ``tmp``, or ``None``."""
+    if not SHM.is_dir() or not os.access(SHM, os.W_OK):
+        return "no writable /dev/shm (tmpfs) for a git directory on another filesystem"
+    if SHM.stat().st_dev == tmp.stat().st_dev:
+        return "/dev/shm is on the same filesystem as the temp dir here"
+    return None
+
+
 def bare_repo(tmp: Path, _big: Callable[[], Path]) -> Env:
     bare = tmp / "bare.git"
     subprocess.run(["git", "init", "-q", "--bare", os.fspath(bare)], check=True)
@@ -335,6 +379,8 @@ def needs_available(needs: str | None) -> str | None:
     """Why a case cannot run on this machine, or ``None`` when it can."""
     if needs is None:
         return None
+    if needs == "other-fs":
+        return other_filesystem_missing(Path(tempfile.gettempdir()))
     tool = {"ro-mount": "unshare", "drop-dac": "setpriv"}[needs]
     if os.geteuid() == 0 and shutil.which(tool) is None:
         return f"{tool} is not installed (needed to make this input as root)"

@@ -23,6 +23,7 @@ __all__ = ["normalize", "render_markdown"]
 _UUID_RE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _ULID_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
 _TEMP_RE = re.compile(r"\.config\.yaml\.[0-9a-f]{16}\.tmp[0-9a-f]+")
+_COMMIT_RE = re.compile(r"\(commit [0-9a-f]{12}\)")
 
 
 def normalize(text: str, env: Env) -> str:
@@ -37,6 +38,7 @@ def normalize(text: str, env: Env) -> str:
             text = text.replace(form, name)
     text = _UUID_RE.sub("<uuid>", text)
     text = _TEMP_RE.sub("<temp>", text)
+    text = _COMMIT_RE.sub("(commit <commit>)", text)
     return _ULID_RE.sub("<event-id>", text)
 
 
@@ -50,15 +52,17 @@ What `spec-kitty` does with broken, hostile or unusual input. Generated from the
 real `spec-kitty` subprocess in a fresh git repository (state directory outside it, a loopback
 SaaS), with and without `--json`, and checks the exit code, the first line shown here, a
 `fix:` line under every error, no traceback, and that no file changed (bytes, mtime, mode,
-links, `git status`), except where a write command is meant to write the config. Rewrite this
-file with `KITTY_WRITE_CATALOG=1 python -m pytest tests/hostile -k catalog_document`.
+links, `git status`), except where a write command is meant to write the config (or the files
+its note names). Rewrite this file with
+`KITTY_WRITE_CATALOG=1 python -m pytest tests/hostile -k catalog_document`.
 
 A row marked **known defect** shows what the command does today (the test checks that too)
 and what it will do once the fix lands; the test is a strict `xfail` until then.
 
 Placeholders: `<repo>` the project, `<tmp>` the directory holding it, `<home>` the state
 directory (`SPEC_KITTY_HOME`), `<uuid>` a uuid, `<event-id>` an event id, `<temp>` a kitty_fs
-temp file. Exit codes: `spec-kitty --help` and `src/specify_cli/cli/_exit.py`.
+temp file, `<commit>` a commit's short hash. Exit codes: `spec-kitty --help` and
+`src/specify_cli/cli/_exit.py`.
 """
 
 
@@ -89,6 +93,8 @@ def render_markdown(cases: Sequence[Case]) -> str:
             notes = []
             if run.writes:
                 notes.append("writes the config (meant to)")
+            if run.changes:
+                notes.append(f"changes {', '.join(_code(c) for c in run.changes)} (meant to)")
             if run.defect is not None:
                 notes.append(
                     f"**known defect:** {_cell(run.defect.reason)}; after the fix: "

@@ -10,7 +10,7 @@ with ``--json``. What a demanding user expects from every row:
   naming the file concerned, followed by a ``  fix: ...`` line; ``--json`` prints
   exactly one object carrying the same code, message, hint and exit code;
 * no file changed (bytes, mtime, mode, links; ``git status`` too), except where
-  a write command is meant to create the config.
+  a write command is meant to create the config (or the files its row names).
 
 Rows marked ``xfail`` are known CLI defects (strict: they fail the run the day
 the fix lands, so the mark is removed with it). ``KITTY_WRITE_CATALOG=1``
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 from hostile_cases import CASES, Case, Run, err
-from hostile_envs import CONFIG_REL, Env, write_big_config
+from hostile_envs import CONFIG_REL, Env, other_filesystem_missing, write_big_config
 from hostile_report import normalize, render_markdown
 from tree_listing import tree_state
 
@@ -75,6 +75,8 @@ def _unavailable(needs: str | None) -> str | None:
         with tempfile.TemporaryDirectory(prefix="kitty-ro-probe-") as folder:
             mount = 'mount --bind -o ro "$0" "$0" 2>&1'
             return _refused(["unshare", *userns, "-m", "--", "sh", "-c", mount, folder])
+    if needs == "other-fs":
+        return other_filesystem_missing(Path(tempfile.gettempdir()))
     return None  # as anyone but root, permission bits need no help
 
 
@@ -158,6 +160,14 @@ def _check_changes(run: Run, env: Env, before: Snapshot, after: Snapshot, what: 
         key for key in files.keys() | files_after.keys() if files.get(key) != files_after.get(key)
     }
     status = set((before[1] or "").split("\0")) ^ set((after[1] or "").split("\0"))
+    if run.changes:
+        meant = [
+            Path(c.replace("<repo>", os.fspath(env.repo)).replace("<tmp>", os.fspath(env.tmp)))
+            for c in run.changes
+        ]
+        changed -= {os.path.relpath(path, env.tmp) for path in meant}
+        in_repo = tuple(os.path.relpath(p, env.repo) for p in meant if p.is_relative_to(env.repo))
+        status = {line for line in status if not line.endswith(in_repo)}
     if run.writes:
         config = env.repo / CONFIG_REL
         assert stat.S_ISREG(config.lstat().st_mode), f"{what} wrote no config"
@@ -242,23 +252,27 @@ def test_hostile_input(
         where = tmp_path / ("json" if as_json else "human")
         where.mkdir()
         env = case.setup(where, big)
-        before = _snapshot(env)
-        argv = [*env.wrap, _executable(), *run.argv, *(["--json"] if as_json else [])]
-        done = subprocess.run(
-            argv,
-            cwd=env.cwd,
-            env=_environ(env, server),
-            capture_output=True,
-            text=True,
-            errors="surrogateescape",
-            timeout=300,  # a hang is a failure, not a wait; no timing is asserted
-            check=False,
-        )
+        try:
+            before = _snapshot(env)
+            argv = [*env.wrap, _executable(), *run.argv, *(["--json"] if as_json else [])]
+            done = subprocess.run(
+                argv,
+                cwd=env.cwd,
+                env=_environ(env, server),
+                capture_output=True,
+                text=True,
+                errors="surrogateescape",
+                timeout=300,  # a hang is a failure, not a wait; no timing is asserted
+                check=False,
+            )
+            after = _snapshot(env)
+        finally:
+            for path in env.cleanup:
+                shutil.rmtree(path, ignore_errors=True)
         mode = "--json" if as_json else "human"
         shown = f"{mode} run of {run.command}: rc={done.returncode}\n{done.stderr}{done.stdout}"
         assert "Traceback" not in done.stderr + done.stdout, shown
         assert done.returncode in _DOCUMENTED, shown
-        after = _snapshot(env)
         _check_changes(run, env, before, after, f"{mode} run of {run.command}")
         try:
             defect = _verdict(case, run, env, done, as_json)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from kitty_fs._atomic import (
     scratch_dir_for,
     temp_prefix_for,
 )
+from kitty_fs._scratch import lock_path_for
 
 
 @pytest.fixture
@@ -183,3 +186,74 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
         pass
     assert str(target) in str(info.value)
     assert not target.exists()
+
+
+# A second process holding the lock through filelock itself, until its stdin closes.
+_FILELOCK_HOLDER = """\
+import sys, filelock
+lock = filelock.FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+sys.stdin.read()
+"""
+# A second process trying filelock for a moment: prints what happened.
+_FILELOCK_TRY = """\
+import sys, filelock
+try:
+    filelock.FileLock(sys.argv[1], timeout=0.2).acquire()
+except filelock.Timeout:
+    print("timeout")
+else:
+    print("acquired")
+"""
+
+
+def _python(code: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_the_lock_and_filelock_exclude_each_other_across_processes(tmp_path: Path) -> None:
+    """The quick flock path takes filelock's own lock: neither gets in while the other holds."""
+    target = tmp_path / "file"
+    atomic_write_bytes(target, b"first\n")  # the first writer creates the lock file
+    lock_path = lock_path_for(target)
+    assert lock_path.is_file()
+
+    with locked(target):
+        assert _python(_FILELOCK_TRY, str(lock_path)) == "timeout"
+    assert _python(_FILELOCK_TRY, str(lock_path)) == "acquired"
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _FILELOCK_HOLDER, str(lock_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with (
+            pytest.raises(KittyFsError, match=r"timed out after 0\.3s"),
+            locked(target, timeout=0.3),
+        ):
+            pass
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    with locked(target, timeout=5):
+        pass
+
+
+def test_an_uncontended_writer_of_a_known_target_does_not_import_filelock(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    code = (
+        "import sys; from pathlib import Path; from kitty_fs._atomic import atomic_write_bytes; "
+        "atomic_write_bytes(Path(sys.argv[1]), sys.argv[2].encode()); "
+        "print('filelock' in sys.modules)"
+    )
+    assert _python(code, str(target), "one") == "True"  # no lock file yet: filelock makes it
+    assert _python(code, str(target), "two") == "False"
+    assert target.read_bytes() == b"two"

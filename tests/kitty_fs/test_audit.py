@@ -172,21 +172,26 @@ def test_allow_subprocess_and_side_channels(
     assert code == 1 and [a["rel"] for a in _attempts(report)] == ["true"]
 
 
+def _importable(folder: Path, module: str, source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write ``module`` into ``folder``, first on ``PYTHONPATH``: the audited program imports it."""
+    folder.mkdir()
+    (folder / f"{module}.py").write_text(source)
+    path = os.environ.get("PYTHONPATH", "")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(folder), path) if p))
+
+
 def test_module_form_console_script_and_atexit(
     git_repo: Path,
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    package = tmp_path / "pkgs"
-    package.mkdir()
-    (package / "kfs_audit_demo.py").write_text(
+    demo = (
         "import atexit, pathlib, sys\n"
         "root = pathlib.Path(sys.argv[1])\n"
         "atexit.register(lambda: (root / 'at-exit.txt').write_text('x'))\n"
     )
-    env_path = os.environ.get("PYTHONPATH", "")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(package), env_path) if p))
+    _importable(tmp_path / "pkgs", "kfs_audit_demo", demo, monkeypatch)
     code, report = _audit_json(
         capfd, "--root", str(git_repo), "--", "-m", "kfs_audit_demo", str(git_repo)
     )
@@ -208,12 +213,10 @@ def test_an_existing_sitecustomize_still_runs(
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text("import builtins\nbuiltins.KFS_CHAINED = True\n")
+    chained = "import builtins\nbuiltins.KFS_CHAINED = True\n"
+    _importable(tmp_path / "site", "sitecustomize", chained, monkeypatch)
     script = tmp_path / "check.py"
     script.write_text("import builtins\nprint('chained:', getattr(builtins, 'KFS_CHAINED', 0))\n")
-    monkeypatch.setenv("PYTHONPATH", str(site))
     assert main(["audit", "--root", str(git_repo), "--", "python", str(script)]) == 0
     assert "chained: True" in capfd.readouterr().out
 

@@ -13,6 +13,8 @@ import contextlib
 import enum
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -301,3 +303,36 @@ def test_a_command_is_declared_once() -> None:
         @registry.read("a", "again")
         def again(repo: ReadContext, inv: Invocation) -> int:
             return 0
+
+
+_RUN_MAIN = """\
+import atexit, gc, sys
+from kitty_fs.commands import run_main
+
+atexit.register(lambda: print("exit handlers ran; frozen:", gc.get_freeze_count() > 0))
+
+
+def build():
+    def app():
+        print("command ran", flush=False)  # left in the buffer: the exit must flush it
+        if sys.argv[1] != "0":
+            raise SystemExit(int(sys.argv[1]))
+    return app
+
+
+run_main(build, "demo")
+"""
+
+
+@pytest.mark.parametrize("code", [0, 6])
+def test_run_main_ends_the_process_with_its_exit_code_and_its_handlers(code: int) -> None:
+    """run_main freezes the heap before the interpreter's last collection; exit stays whole."""
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_MAIN, str(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.splitlines() == ["command ran", "exit handlers ran; frozen: True"]

@@ -14,31 +14,33 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import gzip
-import hashlib
 import io
 import logging
 import mmap
 import os
 import shutil
 import sqlite3
-import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from _fs_repo import CONFIG_PATH
+from guard_support import populate, sources, tree, with_dir_fd
 
 import kitty_fs
 from kitty_fs import GuardScope, WriteViolation, read_context, read_scope
 from kitty_fs._guard import active_scopes, audit_hook, hook_installed
 from kitty_fs.pytest_plugin import WorktreeSnapshot
+
+pytest_plugins = ["guard_fixtures"]
+pytestmark = pytest.mark.usefixtures("no_scope_leaks")
 
 
 class Route(NamedTuple):
@@ -47,16 +49,6 @@ class Route(NamedTuple):
     name: str
     act: Callable[[Path, Path], object]
     rel: str
-
-
-def _with_dir_fd(base: Path, use: Callable[[int], object]) -> None:
-    # cwd stays elsewhere, so only the descriptor makes the relative path land in base.
-    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        with contextlib.chdir(base.parent.parent):
-            use(fd)
-    finally:
-        os.close(fd)
 
 
 def _with_read_fd(path: Path, use: Callable[[int], object]) -> None:
@@ -128,7 +120,7 @@ ROUTES = [
     ),
     Route(
         "os.open-dir_fd",
-        lambda b, s: _with_dir_fd(
+        lambda b, s: with_dir_fd(
             b, lambda fd: _close_fd(os.open("new.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
         ),
         "new.txt",
@@ -136,7 +128,7 @@ ROUTES = [
     Route("os.rename", lambda b, s: os.rename(b / "a.txt", b / "moved.txt"), "moved.txt"),
     Route(
         "os.rename-dir_fd",
-        lambda b, s: _with_dir_fd(
+        lambda b, s: with_dir_fd(
             b, lambda fd: os.rename("a.txt", "moved.txt", src_dir_fd=fd, dst_dir_fd=fd)
         ),
         "moved.txt",
@@ -148,13 +140,13 @@ ROUTES = [
     Route("os.unlink", lambda b, s: os.unlink(b / "a.txt"), "a.txt"),
     Route(
         "os.remove-dir_fd",
-        lambda b, s: _with_dir_fd(b, lambda fd: os.remove("a.txt", dir_fd=fd)),
+        lambda b, s: with_dir_fd(b, lambda fd: os.remove("a.txt", dir_fd=fd)),
         "a.txt",
     ),
     Route("os.mkdir", lambda b, s: os.mkdir(b / "newdir"), "newdir"),
     Route(
         "os.mkdir-dir_fd",
-        lambda b, s: _with_dir_fd(b, lambda fd: os.mkdir("newdir", dir_fd=fd)),
+        lambda b, s: with_dir_fd(b, lambda fd: os.mkdir("newdir", dir_fd=fd)),
         "newdir",
     ),
     Route("os.makedirs", lambda b, s: os.makedirs(b / "n1" / "n2"), "n1"),
@@ -208,35 +200,6 @@ ROUTES = [
 assert len({route.name for route in ROUTES}) == len(ROUTES) >= 25
 
 
-def populate(base: Path) -> Path:
-    """The files every route expects below ``base``."""
-    base.mkdir(parents=True, exist_ok=True)
-    (base / "a.txt").write_text("alpha\n")
-    (base / "b.txt").write_text("beta\n")
-    (base / "d").mkdir()
-    (base / "d" / "f.txt").write_text("in d\n")
-    (base / "e").mkdir()
-    (base / "e2" / "sub").mkdir(parents=True)
-    return base
-
-
-def tree(base: Path) -> dict[str, tuple[object, ...]]:
-    """Everything observable below ``base``: mode, owner, size, times, links, content."""
-    found: dict[str, tuple[object, ...]] = {}
-    for path in [base, *sorted(base.rglob("*"))]:
-        st = path.lstat()
-        content: object = None
-        if stat.S_ISREG(st.st_mode):
-            content = hashlib.sha256(path.read_bytes()).hexdigest()
-        elif stat.S_ISLNK(st.st_mode):
-            content = os.readlink(path)
-        with contextlib.suppress(OSError):
-            content = (content, tuple(sorted(os.listxattr(path, follow_symlinks=False))))
-        key = path.relative_to(base).as_posix()
-        found[key] = (st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, content)
-    return found
-
-
 class Layout(NamedTuple):
     root: Path
     outside: Path
@@ -249,17 +212,7 @@ def layout(tmp_path: Path) -> Layout:
     root = populate(tmp_path / "repo")
     state = populate(root / ".state")
     outside = populate(tmp_path / "outside")
-    src = tmp_path / "src"
-    (src / "tree").mkdir(parents=True)
-    (src / "s.txt").write_text("source\n")
-    (src / "tree" / "x.txt").write_text("x\n")
-    return Layout(root.resolve(), outside.resolve(), state.resolve(), src.resolve())
-
-
-@pytest.fixture(autouse=True)
-def _no_scope_leaks() -> Iterator[None]:
-    yield
-    assert active_scopes() == ()
+    return Layout(root, outside, state, sources(tmp_path / "src"))
 
 
 def _scope(root: Path, **options: object) -> GuardScope:
@@ -492,7 +445,7 @@ def test_symlinks_are_resolved_both_ways(layout: Layout, tmp_path: Path) -> None
 
 
 def test_scopes_nest_and_every_active_scope_must_allow(layout: Layout, tmp_path: Path) -> None:
-    other = populate(tmp_path / "other").resolve()
+    other = populate(tmp_path / "other")
     with _scope(layout.root, side_channels=[layout.state], mode="report") as outer:
         (layout.state / "ok.txt").write_text("side channel")
         with _scope(layout.root) as inner:  # no side channel: narrower
@@ -512,7 +465,7 @@ def test_scopes_nest_and_every_active_scope_must_allow(layout: Layout, tmp_path:
 
 
 def test_threads_enter_their_own_scopes(layout: Layout, tmp_path: Path) -> None:
-    other = populate(tmp_path / "other").resolve()
+    other = populate(tmp_path / "other")
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 

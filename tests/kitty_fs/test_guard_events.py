@@ -23,16 +23,19 @@ import sys
 import tempfile
 import textwrap
 import threading
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
 import pytest
+from guard_support import populate, sources, tree, with_dir_fd
 
 from kitty_fs import GuardScope, Violation, WriteViolation, read_context, read_scope
-from kitty_fs._guard import active_scopes, audit_hook
+from kitty_fs._guard import audit_hook
+
+pytest_plugins = ["guard_fixtures"]
+pytestmark = pytest.mark.usefixtures("no_scope_leaks")
 
 
 class Layout(NamedTuple):
@@ -41,76 +44,30 @@ class Layout(NamedTuple):
     src: Path  # s.txt, tree/x.txt and an archive, outside the root
 
 
-def _populate(base: Path) -> Path:
-    base.mkdir(parents=True, exist_ok=True)
-    (base / "a.txt").write_text("alpha\n")
-    (base / "b.txt").write_text("beta\n")
-    (base / "d").mkdir()
-    (base / "d" / "f.txt").write_text("in d\n")
-    (base / "e").mkdir()
-    return base.resolve()
-
-
 @pytest.fixture
 def layout(tmp_path: Path) -> Layout:
-    root = _populate(tmp_path / "repo")
-    _populate(root / ".state")
-    src = tmp_path / "src"
-    (src / "tree").mkdir(parents=True)
-    (src / "s.txt").write_text("source\n")
-    (src / "tree" / "x.txt").write_text("x\n")
-    with zipfile.ZipFile(src / "a.zip", "w") as archive:
-        archive.writestr("member.txt", "unpacked\n")
-    return Layout(root, _populate(tmp_path / "outside"), src.resolve())
-
-
-@pytest.fixture(autouse=True)
-def _no_scope_leaks() -> Iterator[None]:
-    yield
-    assert active_scopes() == ()
+    root = populate(tmp_path / "repo")
+    populate(root / ".state")
+    return Layout(root, populate(tmp_path / "outside"), sources(tmp_path / "src"))
 
 
 def _scope(root: Path, **options: object) -> GuardScope:
     return read_scope(read_context(root, reason="mutants"), **options)  # type: ignore[arg-type]
 
 
-def _snapshot(base: Path) -> dict[str, tuple[int, int, int, bytes | str]]:
-    """Mode, size, mtime and content (or link target) of everything below ``base``."""
-    found: dict[str, tuple[int, int, int, bytes | str]] = {}
-    for path in [base, *sorted(base.rglob("*"))]:
-        st = path.lstat()
-        if path.is_symlink():
-            content: bytes | str = os.readlink(path)
-        elif path.is_file():
-            content = path.read_bytes()
-        else:
-            content = ""
-        found[path.relative_to(base).as_posix()] = (st.st_mode, st.st_size, st.st_mtime_ns, content)
-    return found
-
-
 def _refused(root: Path, act: Callable[[], object]) -> Violation:
     """Run ``act`` in an enforcing scope on ``root``: refused, nothing changed; the record."""
-    before = _snapshot(root)
+    before = tree(root)
     with _scope(root) as scope, pytest.raises(WriteViolation):
         act()
-    assert _snapshot(root) == before
+    assert tree(root) == before
     assert scope.violations and scope.violations[0].blocked
     return scope.violations[0]
 
 
 def _with_dir_fd(base: Path, use: Callable[[int], object]) -> Callable[[], None]:
-    """``use(fd)`` for a descriptor on ``base``, the cwd elsewhere (only the fd leads to base)."""
-
-    def act() -> None:
-        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            with contextlib.chdir(base.parent.parent):
-                use(fd)
-        finally:
-            os.close(fd)
-
-    return act
+    """The act ``with_dir_fd(base, use)``, for ``_refused``."""
+    return lambda: with_dir_fd(base, use)
 
 
 # --- what an event writes: flags, modes, descriptors ---
@@ -358,7 +315,7 @@ def test_sqlite_names_that_touch_no_file_in_the_root(layout: Layout) -> None:
 
 
 def test_sqlite_uri_escapes_are_decoded(tmp_path: Path) -> None:
-    root = _populate(tmp_path / "my repo")
+    root = populate(tmp_path / "my repo")
     uri = f"file:{quote(str(root / 'db.sqlite'))}?cache=shared"
     assert "%20" in uri
     violation = _refused(root, lambda: sqlite3.connect(uri, uri=True))
@@ -380,10 +337,10 @@ def test_unpack_archive_without_a_directory_unpacks_into_the_cwd(layout: Layout)
 def test_the_executable_decides_not_argv0(git_repo: Path) -> None:
     touch = shutil.which("touch")
     assert touch is not None
-    before = _snapshot(git_repo)
+    before = tree(git_repo)
     with _scope(git_repo) as scope, pytest.raises(WriteViolation):
         subprocess.run(["git", "status"], executable=touch, cwd=git_repo)
-    assert _snapshot(git_repo) == before
+    assert tree(git_repo) == before
     assert scope.violations[0].kind == "subprocess"
 
 
@@ -400,7 +357,7 @@ def test_os_startfile_is_a_subprocess(layout: Layout) -> None:
 
 
 def test_a_sibling_named_like_the_root_is_outside(layout: Layout) -> None:
-    sibling = _populate(layout.root.parent / "repo-old")
+    sibling = populate(layout.root.parent / "repo-old")
     with _scope(layout.root) as scope:
         (sibling / "a.txt").write_text("not the repository\n")
     assert scope.violations == ()

@@ -11,28 +11,24 @@ happens, and the guard recorded it.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from guard_support import child_json
 
 from kitty_fs import WriteViolation
-from kitty_fs._guard import GuardMode, GuardScope, active_scopes
+from kitty_fs._guard import GuardMode, GuardScope
+
+pytest_plugins = ["guard_fixtures"]
+pytestmark = pytest.mark.usefixtures("no_scope_leaks")
 
 MODES: list[GuardMode] = ["enforce", "report"]
 HERE = Path(__file__).parent
-
-
-@pytest.fixture(autouse=True)
-def _no_scope_leaks() -> Iterator[None]:
-    yield
-    assert active_scopes() == ()
 
 
 @pytest.fixture
@@ -299,23 +295,8 @@ def test_git_configuration_smuggled_in_is_refused(
 def _pool_in_scope(
     root: Path, method: str, mode: GuardMode, warm: bool = False
 ) -> dict[str, object]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "_guard_holes_mp.py"),
-            str(root),
-            method,
-            mode,
-            "1" if warm else "0",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    script = HERE / "_guard_holes_mp.py"
+    return child_json([sys.executable, str(script), str(root), method, mode, "1" if warm else "0"])
 
 
 @pytest.mark.parametrize("mode", MODES)

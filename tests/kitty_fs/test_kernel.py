@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from guard_support import child_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,17 +52,8 @@ def _restricted(code: str, allowed: Path, root: Path, *extra: str) -> Any:
     """Run ``code`` in a fresh interpreter restricted to ``allowed``; its last line, as JSON."""
     here = str(Path(__file__).parent)  # kitty_fs_spawn_target, for spawn workers
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-c", _PRELUDE + textwrap.dedent(code), str(allowed), str(root), *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    argv = [sys.executable, "-c", _PRELUDE + textwrap.dedent(code), str(allowed), str(root)]
+    return child_json([*argv, *extra], env=env)
 
 
 def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -323,20 +315,15 @@ def test_run_forwards_a_signal_death_as_128_plus_n(tmp_path: Path) -> None:
     assert done.returncode == 128 + 15
 
 
-def test_run_without_the_kernel_refuses_with_its_own_status(tmp_path: Path) -> None:
-    (tmp_path / "t.txt").write_text("as it was\n")
+def _read_only_without_kernel(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``kitty-fs run --read-only --root ROOT ARGS`` in ``root`` (holding ``t.txt``), kernel off."""
+    (root / "t.txt").write_text("as it was\n")
     env = {**os.environ, ENV_SWITCH: "off"}
-    done = _run_cmd(
-        "--read-only",
-        "--root",
-        str(tmp_path),
-        "--",
-        "sh",
-        "-c",
-        "echo x > t.txt",
-        env=env,
-        cwd=tmp_path,
-    )
+    return _run_cmd("--read-only", "--root", str(root), *args, env=env, cwd=root)
+
+
+def test_run_without_the_kernel_refuses_with_its_own_status(tmp_path: Path) -> None:
+    done = _read_only_without_kernel(tmp_path, "--", "sh", "-c", "echo x > t.txt")
     assert done.returncode == _run.EXIT_NO_KERNEL
     assert (
         "switched off by KITTY_FS_KERNEL=off" in done.stderr
@@ -346,34 +333,15 @@ def test_run_without_the_kernel_refuses_with_its_own_status(tmp_path: Path) -> N
 
 
 def test_run_with_the_fallback_guards_python_children_only(tmp_path: Path) -> None:
-    (tmp_path / "t.txt").write_text("as it was\n")
-    env = {**os.environ, ENV_SWITCH: "off"}
-    py = _run_cmd(
-        "--read-only",
-        "--root",
-        str(tmp_path),
-        "--fallback-audit-hook",
-        "--",
-        sys.executable,
-        "-c",
-        "open('t.txt', 'w').write('x')",
-        env=env,
-        cwd=tmp_path,
+    write = "open('t.txt', 'w').write('x')"
+    py = _read_only_without_kernel(
+        tmp_path, "--fallback-audit-hook", "--", sys.executable, "-c", write
     )
     assert py.returncode == 1 and "WriteViolation" in py.stderr
     assert "kernel layer off" in py.stderr
     assert (tmp_path / "t.txt").read_text() == "as it was\n"
-    shell = _run_cmd(
-        "--read-only",
-        "--root",
-        str(tmp_path),
-        "--fallback-audit-hook",
-        "--",
-        "sh",
-        "-c",
-        "echo x > t.txt; exit 5",
-        env=env,
-        cwd=tmp_path,
+    shell = _read_only_without_kernel(
+        tmp_path, "--fallback-audit-hook", "--", "sh", "-c", "echo x > t.txt; exit 5"
     )
     assert shell.returncode == 5  # it ran; a shell is not guarded by the fallback (weaker)
     assert (tmp_path / "t.txt").read_text() == "x\n"

@@ -103,6 +103,16 @@ def test_wal_and_durable_settings(outbox: Outbox) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
+def test_leaving_the_with_block_closes_it_and_lets_the_error_through(state: WriteContext) -> None:
+    with pytest.raises(KeyError, match="from the block"), Outbox.open(state) as box:
+        box.enqueue_many(_drafts(1))
+        raise KeyError("from the block")
+    with pytest.raises(OutboxError, match="closed database"):
+        box.count()
+    with Outbox.open(state) as again:
+        assert again.count() == 1
+
+
 def test_concurrent_processes_never_share_a_lamport_value(state: WriteContext) -> None:
     children = [_writer(state, 25, 10, stdout=subprocess.DEVNULL) for _ in range(4)]
     for child in children:

@@ -20,6 +20,7 @@ global is filled behind anyone's back.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -101,38 +102,58 @@ class CommandRegistry:
     """The commands of one module or of a whole app, in declaration order.
 
     ``groups`` holds help texts for command groups (``"tracker"`` for
-    ``tracker status``); ``include`` merges another registry in.
+    ``tracker status``); ``include`` merges another registry in, and
+    ``include_lazily`` names a module whose registry is imported only when one
+    of its commands is needed (so a CLI's cold start pays for one command group,
+    not for all of them). Everything that looks at the whole registry
+    (iterating, ``len``, ``names``, ``groups``...) imports what is pending first.
     """
 
     def __init__(self) -> None:
         self._commands: dict[str, Command[...]] = {}
-        self.groups: dict[str, str] = {}
+        self._groups: dict[str, str] = {}
+        # First word of a command name -> "module:attribute" not imported yet.
+        self._pending: dict[str, str] = {}
 
     def __iter__(self) -> Iterator[Command[...]]:
+        self.load_all()
         return iter(self._commands.values())
 
     def __len__(self) -> int:
+        self.load_all()
         return len(self._commands)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._commands
+        return isinstance(name, str) and self._find(name) is not None
 
     def __getitem__(self, name: str) -> Command[...]:
-        return self._commands[name]
+        command = self._find(name)
+        if command is None:
+            raise KeyError(name)
+        return command
+
+    def _find(self, name: str) -> Command[...] | None:
+        # Only the module that can declare ``name`` is imported.
+        if name not in self._commands and name.split(" ", 1)[0] in self._pending:
+            self.load(name.split(" ", 1)[0])
+        return self._commands.get(name)
+
+    @property
+    def groups(self) -> Mapping[str, str]:
+        """Help text of each command group, by its words (``"tracker map"``)."""
+        self.load_all()
+        return self._groups
 
     def names(self) -> list[str]:
-        return sorted(self._commands)
+        return sorted(c.name for c in self)
 
     def of_capability(self, *capabilities: Capability) -> list[Command[...]]:
         """Commands with one of ``capabilities``, sorted by name."""
-        return sorted(
-            (c for c in self._commands.values() if c.capability in capabilities),
-            key=lambda c: c.name,
-        )
+        return sorted((c for c in self if c.capability in capabilities), key=lambda c: c.name)
 
     def group(self, words: str, help: str) -> None:
         """Help text of the command group ``words`` (e.g. ``"tracker"``, ``"tracker map"``)."""
-        self.groups[" ".join(words.split())] = help
+        self._groups[" ".join(words.split())] = help
 
     def add(self, command: Command[P]) -> Command[P]:
         name = " ".join(command.name.split())
@@ -140,6 +161,12 @@ class CommandRegistry:
             raise ValueError(f"command name {command.name!r} must be words separated by spaces")
         if name in self._commands:
             raise ValueError(f"command {name!r} declared twice")
+        first = name.split(" ", 1)[0]
+        if first in self._pending:
+            raise ValueError(
+                f"command {name!r} is declared here, but {first!r} belongs to "
+                f"{self._pending[first]}, included lazily: declare it in that module"
+            )
         self._commands[name] = command
         return command
 
@@ -147,7 +174,73 @@ class CommandRegistry:
         """Add every command and group help of ``other`` (a name declared twice is an error)."""
         for command in other:
             self.add(command)
-        self.groups.update(other.groups)
+        self._groups.update(other.groups)
+
+    def include_lazily(
+        self, module: str, *, words: Sequence[str], attribute: str = "commands"
+    ) -> None:
+        """Include ``module``'s registry (its ``attribute``) when first needed, not now.
+
+        ``words`` are the first words of the command names the module declares
+        (``["tracker"]`` for ``tracker status``, ``tracker bind``...). The module is
+        imported when a command starting with one of them is looked up, when
+        ``load(word)`` is called (``typer_app(..., argv=)`` does it for the command
+        line about to run), or when anything looks at the whole registry. A module
+        that declares a command under another first word is refused when it loads.
+        """
+        if not words:
+            raise ValueError(f"include_lazily({module!r}) needs the words its commands start with")
+        for word in words:
+            if " " in word or not word:
+                raise ValueError(f"include_lazily({module!r}): {word!r} is not one word")
+            taken = self._pending.get(word) or next(
+                (c.name for c in self._commands.values() if c.name.split(" ", 1)[0] == word), None
+            )
+            if taken is not None:
+                raise ValueError(
+                    f"include_lazily({module!r}): {word!r} is already taken by {taken}"
+                )
+        for word in words:
+            self._pending[word] = f"{module}:{attribute}"
+
+    def is_pending(self, word: str) -> bool:
+        """Whether ``word`` names a lazily included module not imported yet."""
+        return word in self._pending
+
+    def load(self, word: str) -> None:
+        """Import the lazily included module that declares the commands starting with ``word``."""
+        where = self._pending.get(word)
+        if where is None:
+            return
+        module_name, attribute = where.split(":")
+        words = sorted(w for w, m in self._pending.items() if m == where)
+        for w in words:
+            del self._pending[w]
+        other = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(other, CommandRegistry):
+            raise TypeError(
+                f"{module_name}.{attribute} is a {type(other).__name__}, not a CommandRegistry"
+            )
+        for command in other:
+            if command.name.split(" ", 1)[0] not in words:
+                raise ValueError(
+                    f"{module_name} declares {command.name!r}, outside the words it was included "
+                    f"with ({', '.join(words)}): add {command.name.split(' ', 1)[0]!r} to words="
+                )
+        self.include(other)
+
+    def loaded(self) -> list[Command[...]]:
+        """The commands imported so far (nothing pending is loaded)."""
+        return list(self._commands.values())
+
+    def loaded_groups(self) -> Mapping[str, str]:
+        """Group help texts imported so far (nothing pending is loaded)."""
+        return self._groups
+
+    def load_all(self) -> None:
+        """Import every lazily included module."""
+        while self._pending:
+            self.load(next(iter(self._pending)))
 
     def read(
         self,

@@ -12,6 +12,14 @@ literal prefix (``kitty-specs/*/log`` gives ``kitty-specs``; a file that does
 not exist yet gives its directory): the kernel allows beneath paths, not
 patterns, so it is the looser net, and the audit-hook guard on top checks the
 pattern itself.
+
+A scope's files are written atomically (``kitty_fs._atomic``: a temp file, then
+``rename(2)``) under a lock file, and neither lies in the scope: ``kitty_fs._scratch``
+puts them where ``git status`` never looks, which for a linked worktree whose git
+directory is on another filesystem is ``.kitty-fs-scratch`` above the worktree.
+``scratch_paths_for`` asks ``_scratch`` the same question the writer will ask, for
+each scope path, so the kernel leaves exactly those places writable (and they are
+created first: once the ruleset is on, nothing could create them).
 """
 
 from __future__ import annotations
@@ -19,11 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from kitty_fs._errors import KittyFsError
 from kitty_fs._scope import WriteScope
 from kitty_fs.commands._exit import ExitCode
 from kitty_fs.commands._failure import CommandFailure
 
-__all__ = ["apply_kernel_layer", "kernel_paths_for"]
+__all__ = ["apply_kernel_layer", "kernel_paths_for", "scratch_paths_for"]
 
 
 def kernel_paths_for(root: Path, scope: WriteScope) -> list[Path]:
@@ -35,6 +44,41 @@ def kernel_paths_for(root: Path, scope: WriteScope) -> list[Path]:
             path = path.parent
         paths.append(path)
     return paths
+
+
+# Any name will do: where a target's temp and lock files go depends on its directory only.
+_ANY_NAME = "kitty-fs-target"
+
+
+def scratch_paths_for(root: Path, scope: WriteScope) -> list[Path]:
+    """The temp and lock directories the atomic writer will use for the scope's files, made now.
+
+    Per scope path (``kernel_paths_for``): ``_scratch.temp_dir_for`` and the
+    directory of ``_scratch.lock_path_for`` for a file in it (or for it, when it
+    is an existing file), the very calls ``_atomic`` makes when it writes. A temp
+    dir that is the target's own directory (no repository) adds nothing for a
+    directory scope, which is already writable; for an existing single-file scope
+    it is left out: it would open the file's whole directory (``kernel_paths_for``
+    gives the file only). Where ``_scratch`` finds no safe place (the worktree is
+    a mount point) nothing is added: the write itself then fails with
+    ``_scratch``'s error, which names the file and the fix. The places are
+    computed at the nearest existing path of each prefix; a mount point further
+    down inside the scope is not looked for.
+    """
+    from kitty_fs._scratch import lock_path_for, temp_dir_for
+
+    places: list[Path] = []
+    for path in kernel_paths_for(root, scope):
+        target = path / _ANY_NAME if path.is_dir() else path
+        try:
+            temp = temp_dir_for(target)
+            lock = lock_path_for(target).parent
+        except (KittyFsError, OSError):
+            continue
+        if temp != target.parent:
+            places.append(temp)
+        places.append(lock)
+    return list(dict.fromkeys(places))
 
 
 def apply_kernel_layer(
@@ -56,7 +100,13 @@ def apply_kernel_layer(
             )
         return False, status.describe()
     allowed: list[str | Path] = [*side_channels, *default_allowed_extras()]
+    replaceable: list[Path] = []
     if scope is not None:
-        allowed += kernel_paths_for(root, scope)
-    applied = restrict_writes(allowed)
+        in_scope = kernel_paths_for(root, scope)
+        allowed += in_scope
+        allowed += scratch_paths_for(root, scope)
+        # An existing one-file scope reaches the kernel as that file; writing it is a
+        # rename into its directory, which needs directory rights (see restrict_writes).
+        replaceable = [path for path in in_scope if path.is_file()]
+    applied = restrict_writes(allowed, replaceable=replaceable)
     return applied.applied, applied.describe()

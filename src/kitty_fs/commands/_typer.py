@@ -11,6 +11,7 @@ an app builds its typer front end (``pip install kitty-fs[typer]``).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,14 +86,46 @@ def _cli_function(dispatcher: Dispatcher, command: Command[...]) -> Any:
     return cli
 
 
-def typer_app(dispatcher: Dispatcher, *, help: str = "") -> typer.Typer:
-    """A typer application with every command of the dispatcher's registry.
+def _first_word(argv: Sequence[str], value_options: frozenset[str]) -> str | None:
+    """The first command word of ``argv`` (``sync`` in ``--repo X sync status``), if plain."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in value_options:
+            skip = True
+        elif token.startswith("-"):
+            if token.split("=", 1)[0] not in value_options:
+                return None  # --help, or an option typer will judge: build everything
+        else:
+            return token
+    return None
+
+
+def typer_app(
+    dispatcher: Dispatcher, *, help: str = "", argv: Sequence[str] | None = None
+) -> typer.Typer:
+    """A typer application with the commands of the dispatcher's registry.
 
     Groups come from the command names (``tracker map list`` lives in group
     ``tracker``, subgroup ``map``); their help from ``registry.group(...)``.
     With ``policy.repo_option`` a global ``--repo DIR`` picks the project.
+
+    ``argv`` is the command line about to be parsed (``sys.argv[1:]``): when its
+    first word names a module included with ``include_lazily``, only that module
+    is imported and only its commands are built, so a cold start pays for one
+    group. Without it (or for ``--help``, or any other word) the app has them all.
     """
     import typer
+
+    registry = dispatcher.registry
+    value_options = frozenset({"--repo"} if dispatcher.policy.repo_option else ())
+    word = None if argv is None else _first_word(argv, value_options)
+    if word is not None and registry.is_pending(word):
+        registry.load(word)
+        chosen = [c for c in registry.loaded() if c.words[0] == word]
+    else:
+        chosen = list(registry)
 
     def new_group(help_text: str) -> typer.Typer:
         return typer.Typer(
@@ -122,12 +155,12 @@ def typer_app(dispatcher: Dispatcher, *, help: str = "") -> typer.Typer:
     def group_of(words: tuple[str, ...]) -> typer.Typer:
         if words not in groups:
             parent = group_of(words[:-1])
-            child = new_group(dispatcher.registry.groups.get(" ".join(words), ""))
+            child = new_group(registry.loaded_groups().get(" ".join(words), ""))
             parent.add_typer(child, name=words[-1])
             groups[words] = child
         return groups[words]
 
-    for command in sorted(dispatcher.registry, key=lambda c: c.name):
+    for command in sorted(chosen, key=lambda c: c.name):
         *path, leaf = command.words
         group_of(tuple(path)).command(leaf, short_help=command.summary)(
             _cli_function(dispatcher, command)

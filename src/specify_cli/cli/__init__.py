@@ -29,7 +29,11 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    from functools import partial
+
+    from kitty_fs.commands import run_main
     from specify_cli.cli._app import build_app
 
-    build_app()(prog_name="spec-kitty")
-    sys.exit(0)
+    # Only the command line's own command group is built (typer_app's argv=); run_main
+    # ends the process without the interpreter's last sweep of every object (gc.freeze).
+    run_main(lambda: partial(build_app(argv=sys.argv[1:]), prog_name="spec-kitty"), "spec-kitty")

@@ -9,6 +9,7 @@ mapping: ``SpecKittyError`` is a ``CommandFailure``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from specify_cli.cli._exit import ExitCode
 if TYPE_CHECKING:
     import typer
 
-__all__ = ["HELP", "POLICY", "build_app", "build_dispatcher", "build_registry"]
+__all__ = ["COMMAND_MODULES", "HELP", "POLICY", "build_app", "build_dispatcher", "build_registry"]
 
 HELP = """spec-kitty: spec-driven development, with a worktree that read commands never dirty.
 
@@ -61,24 +62,26 @@ POLICY = AppPolicy(
 )
 
 
+# Each command module and the first words of the commands it declares: a command line
+# imports only its own module (``typer_app(..., argv=)``); listing them all imports all.
+COMMAND_MODULES = {
+    "init": "init",
+    "sync": "sync",
+    "tracker": "tracker",
+    "events": "events",
+    "dashboard": "dashboard",
+    "dossier": "dossier",
+    "lifecycle": "lifecycle",
+    "agent": "agent",
+    "record-analysis": "record_analysis",
+}
+
+
 def build_registry(*extra: CommandRegistry) -> CommandRegistry:
     """Every spec-kitty command (plus ``extra`` registries, e.g. a test's plugin commands)."""
-    from specify_cli.cli.commands import (
-        agent,
-        dashboard,
-        dossier,
-        events,
-        init,
-        lifecycle,
-        record_analysis,
-        sync,
-        tracker,
-    )
-
     registry = CommandRegistry()
-    for module in (init, sync, tracker, events, dashboard, dossier, lifecycle, agent):
-        registry.include(module.commands)
-    registry.include(record_analysis.commands)
+    for word, module in COMMAND_MODULES.items():
+        registry.include_lazily(f"specify_cli.cli.commands.{module}", words=[word])
     for more in extra:
         registry.include(more)
     add_capabilities_command(registry, POLICY.exit_code_table())
@@ -89,7 +92,8 @@ def build_dispatcher(*extra: CommandRegistry) -> Dispatcher:
     return Dispatcher(build_registry(*extra), POLICY)
 
 
-def build_app(*extra: CommandRegistry) -> typer.Typer:
+def build_app(*extra: CommandRegistry, argv: Sequence[str] | None = None) -> typer.Typer:
+    """The typer app; with ``argv`` (the command line to run) only its command group is built."""
     from kitty_fs.commands import typer_app
 
-    return typer_app(build_dispatcher(*extra), help=HELP)
+    return typer_app(build_dispatcher(*extra), help=HELP, argv=argv)

@@ -342,23 +342,24 @@ class _Handler(BaseHTTPRequestHandler):
         if params is not None:
             self._tracker_answer(params, pulled=list(self.state.items), pushed=0)
 
+    def _store_pushed(self, params: Mapping[str, object]) -> int:
+        """Keep the request's ``items`` (a push, or the push half of a run); how many."""
+        items = params.get("items")
+        pushed = list(items) if isinstance(items, list) else []
+        with self.state.lock:
+            self.state.tracker_pushed.extend(pushed)
+        return len(pushed)
+
     def _tracker_push(self, body: object) -> None:
         params = self._tracker_request(body)
         if params is not None:
-            items = params.get("items")
-            pushed = list(items) if isinstance(items, list) else []
-            with self.state.lock:
-                self.state.tracker_pushed.extend(pushed)
-            self._tracker_answer(params, pulled=[], pushed=len(pushed))
+            self._tracker_answer(params, pulled=[], pushed=self._store_pushed(params))
 
     def _tracker_run(self, body: object) -> None:
         params = self._tracker_request(body)
         if params is not None:
-            items = params.get("items")
-            pushed = list(items) if isinstance(items, list) else []
-            with self.state.lock:
-                self.state.tracker_pushed.extend(pushed)
-            self._tracker_answer(params, pulled=list(self.state.items), pushed=len(pushed))
+            pushed = self._store_pushed(params)
+            self._tracker_answer(params, pulled=list(self.state.items), pushed=pushed)
 
 
 _API: Final = {

@@ -25,7 +25,6 @@ import random
 import ssl
 import time
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Final
 
 import attrs
@@ -40,6 +39,7 @@ from specify_cli.errors import (
     SyncError,
     Unauthenticated,
 )
+from specify_cli.sync._closing import Closing
 from specify_cli.sync._settings import SyncSettings
 
 __all__ = ["STALE_BINDING_CODES", "BatchOutcome", "PulledPage", "SaasClient"]
@@ -99,7 +99,7 @@ def _verify(url: str) -> ssl.SSLContext | bool:
     return False if url.lower().startswith("http://") else _ca_context()
 
 
-class SaasClient:
+class SaasClient(Closing):
     """A connection to the spec-kitty SaaS. Use as a context manager, or ``close`` it."""
 
     def __init__(self, settings: SyncSettings) -> None:
@@ -121,17 +121,6 @@ class SaasClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> SaasClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- transport with retries ----------------------------------------------------------
 

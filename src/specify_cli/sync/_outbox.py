@@ -32,13 +32,13 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
 
 import attrs
 
 from kitty_fs import WriteContext
 from specify_cli.errors import InvalidEvent, OutboxError
+from specify_cli.sync._closing import Closing
 from specify_cli.sync._envelope import Envelope, EventDraft
 
 __all__ = ["OUTBOX_FILENAME", "SCHEMA", "Outbox", "QueuedEvent", "apply_pragmas"]
@@ -111,7 +111,7 @@ class QueuedEvent:
     attempts: int
 
 
-class Outbox:
+class Outbox(Closing):
     """The queue of events waiting for delivery, plus the pull inbox and cursors.
 
     Open it with ``Outbox.open(state)``; use it as a context manager or call
@@ -156,17 +156,6 @@ class Outbox:
 
     def close(self) -> None:
         self._conn.close()
-
-    def __enter__(self) -> Outbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,54 @@
+"""Read commands that load the config stay clear of ruamel.yaml, filelock and the save machinery.
+
+The legacy config lies in the plain YAML subset that ``kitty_fs`` reads
+without ruamel (``kitty_fs._yaml_subset``); importing ruamel is most of what
+such a command would otherwise pay on top of typer (issue 10's latency
+target). The command runs as the console script runs it (``main()``, in a
+fresh interpreter) and reports ``sys.modules`` as it exits, so any import that
+drags ruamel back onto the read path fails here with its name. (Not
+``-X importtime``: it does not see modules loaded through
+``importlib.import_module``, as ``kitty_fs``'s lazy names are.)
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from cli_support import cli_env, make_project
+
+from kitty_fs.testing import run_program
+
+# The read commands of bench/cli_latency.py that load .kittify/config.yaml.
+COMMANDS = [
+    ("sync", "status"),
+    ("tracker", "status"),
+    ("sync", "routes"),
+    ("dossier", "sync"),
+    ("lifecycle", "fanout"),
+    ("events", "emit", "mission.started"),
+]
+HEAVY = ("ruamel", "filelock", "kitty_fs._config_yaml", "kitty_fs._config_splice")
+MAIN = textwrap.dedent(
+    """\
+    import atexit, sys
+    atexit.register(lambda: print("MODULES", *sorted(sys.modules), file=sys.stderr))
+    from specify_cli.cli import main
+    sys.argv[0] = "spec-kitty"
+    sys.exit(main())
+    """
+)
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=["-".join(argv) for argv in COMMANDS])
+def test_a_read_command_loads_the_config_without_ruamel(tmp_path: Path, argv: tuple[str]) -> None:
+    repo = make_project(tmp_path / "repo")
+    done = run_program([sys.executable, "-c", MAIN], argv, cwd=repo, env=cli_env(tmp_path / "s"))
+    reports = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("MODULES")]
+    assert len(reports) == 1, done.describe()
+    imported = reports[0]
+    assert "kitty_fs._config" in imported, done.describe()  # it did read the config
+    heavy = [name for name in imported if name.startswith(HEAVY)]
+    assert heavy == [], f"{' '.join(argv)} imported {heavy}"
