@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,7 +218,7 @@ def _python(code: str, *args: str) -> str:
 
 def test_the_lock_and_filelock_exclude_each_other_across_processes(tmp_path: Path) -> None:
     """The quick flock path takes filelock's own lock: neither gets in while the other holds."""
-    target = tmp_path / "file"
+    target = tmp_path / f"file-{uuid.uuid4().hex}"  # its lock file is machine-wide (no repo)
     atomic_write_bytes(target, b"first\n")  # the first writer creates the lock file
     lock_path = lock_path_for(target)
     assert lock_path.is_file()
@@ -248,7 +249,9 @@ def test_the_lock_and_filelock_exclude_each_other_across_processes(tmp_path: Pat
 
 
 def test_an_uncontended_writer_of_a_known_target_does_not_import_filelock(tmp_path: Path) -> None:
-    target = tmp_path / "file"
+    # Outside a repository the lock lives in a machine-wide directory keyed by the path, and
+    # pytest reuses temp paths across runs: a fresh name means no lock file from before.
+    target = tmp_path / f"file-{uuid.uuid4().hex}"
     code = (
         "import sys; from pathlib import Path; from kitty_fs._atomic import atomic_write_bytes; "
         "atomic_write_bytes(Path(sys.argv[1]), sys.argv[2].encode()); "
