@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cli_support import PLUGIN_ENV, PROJECT_FILES, cli_env, git, make_project, run_cli
+from tmpfs_support import tmpfs_dir
 
 from kitty_fs._kernel import kernel_status
 
@@ -49,7 +48,6 @@ MISSION = "001-login-flow"
 LOG = f"kitty-specs/{MISSION}/status.events.jsonl"
 ANALYSIS = f"kitty-specs/{MISSION}/analysis.md"
 NOTES = f"kitty-specs/{MISSION}/notes.md"
-_SHM = Path("/dev/shm")
 
 NEEDS_KERNEL = pytest.mark.skipif(
     not kernel_status().available, reason=f"kernel layer: {kernel_status().describe()}"
@@ -128,20 +126,12 @@ class Layout:
 
 @pytest.fixture
 def layout(tmp_path: Path) -> Iterator[Layout]:
-    if not _SHM.is_dir() or not os.access(_SHM, os.W_OK):
-        pytest.skip("needs a writable /dev/shm (tmpfs) for a git dir on another filesystem")
-    if _SHM.stat().st_dev == tmp_path.stat().st_dev:
-        pytest.skip("/dev/shm is on the same filesystem as pytest's temp dir here")
-    base = _SHM / f"kitty-fs-test-{uuid.uuid4().hex[:12]}"
-    base.mkdir()
-    try:
+    with tmpfs_dir(tmp_path) as base:
         files = {**PROJECT_FILES, LOG: '{"wp": "WP00", "to": "planned"}\n'}
         repo = make_project(base / "repo", files=files)
         worktree = tmp_path / "wt"
         git(repo, "worktree", "add", "-q", "-b", "on-disk", os.fspath(worktree))
         yield Layout(repo, worktree.resolve(), tmp_path.resolve() / ".kitty-fs-scratch", tmp_path)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _porcelain(worktree: Path) -> set[str]:

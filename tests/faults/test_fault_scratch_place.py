@@ -24,15 +24,14 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fault_support import BIND, CONFIG_REL, cli_env, count, git, make_project, spec_kitty_argv
+from tmpfs_support import tmpfs_dir
 
 KILLS = count(10, 60)
-_SHM = Path("/dev/shm")
 
 
 def _status(worktree: Path, env: dict[str, str] | None = None) -> list[str]:
@@ -95,19 +94,11 @@ def _kill_savers(work: Path, env: dict[str, str] | None, watch: tuple[Path, ...]
 def shm_worktree(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     """``(repo, worktree)``: the repository under pytest's temp dir, its linked worktree on
     tmpfs."""
-    if not _SHM.is_dir() or not os.access(_SHM, os.W_OK):
-        pytest.skip("needs a writable /dev/shm (tmpfs) for a worktree on another filesystem")
-    repo = make_project(tmp_path / "repo")
-    if _SHM.stat().st_dev == repo.stat().st_dev:
-        pytest.skip("/dev/shm is on the same filesystem as the temp dir here")
-    base = _SHM / f"kitty-fs-test-{uuid.uuid4().hex[:12]}"
-    base.mkdir()
-    try:
+    with tmpfs_dir(tmp_path) as base:
+        repo = make_project(tmp_path / "repo")
         worktree = base / "wt"
         git(repo, "worktree", "add", "-q", "-b", "on-tmpfs", os.fspath(worktree))
         yield repo, worktree
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_killed_binds_in_a_worktree_on_another_filesystem_leave_nothing_in_git_status(

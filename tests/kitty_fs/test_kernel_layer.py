@@ -15,9 +15,7 @@ worktree, and each is one of the few ``_scratch`` names.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,13 +23,13 @@ import pytest
 from git_support import git
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tmpfs_support import tmpfs_dir
 
 from kitty_fs._scope import WriteScope
 from kitty_fs._scratch import find_git_dir, lock_path_for, temp_dir_for
 from kitty_fs.commands._kernel_layer import scratch_paths_for
 from kitty_fs.testing import make_git_repo
 
-_SHM = Path("/dev/shm")
 _FILES = {
     "README.md": "demo\n",
     "kitty-specs/001-a/spec.md": "# a\n",
@@ -48,18 +46,10 @@ def same_fs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cross_fs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A linked worktree on disk whose repository (git dir) is on /dev/shm."""
     holder = tmp_path_factory.mktemp("cross")
-    if not _SHM.is_dir() or not os.access(_SHM, os.W_OK):
-        pytest.skip("needs a writable /dev/shm (tmpfs) for a git dir on another filesystem")
-    if _SHM.stat().st_dev == holder.stat().st_dev:
-        pytest.skip("/dev/shm is on the same filesystem as pytest's temp dir here")
-    base = _SHM / f"kitty-fs-test-{uuid.uuid4().hex[:12]}"
-    base.mkdir()
-    try:
+    with tmpfs_dir(holder) as base:
         repo = make_git_repo(base / "repo", _FILES)
         git(repo, "worktree", "add", "-q", "-b", "on-disk", os.fspath(holder / "wt"))
         yield (holder / "wt").resolve()
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
