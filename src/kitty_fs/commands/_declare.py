@@ -229,13 +229,23 @@ class CommandRegistry:
                 )
         self.include(other)
 
-    def loaded(self) -> list[Command[...]]:
-        """The commands imported so far (nothing pending is loaded)."""
-        return list(self._commands.values())
+    def only(self, word: str) -> CommandRegistry | None:
+        """The commands starting with ``word`` and their groups' help, as a registry of their own.
 
-    def loaded_groups(self) -> Mapping[str, str]:
-        """Group help texts imported so far (nothing pending is loaded)."""
-        return self._groups
+        Imports only the module ``word`` is pending for; ``None`` when no module is
+        (an eager command, an unknown word: the caller then wants the whole registry).
+        """
+        if word not in self._pending:
+            return None
+        self.load(word)
+        part = CommandRegistry()
+        for command in self._commands.values():
+            if command.words[0] == word:
+                part.add(command)
+        for words, help_text in self._groups.items():
+            if words.split(" ", 1)[0] == word:
+                part.group(words, help_text)
+        return part
 
     def load_all(self) -> None:
         """Import every lazily included module."""

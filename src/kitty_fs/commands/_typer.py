@@ -118,14 +118,10 @@ def typer_app(
     """
     import typer
 
-    registry = dispatcher.registry
     value_options = frozenset({"--repo"} if dispatcher.policy.repo_option else ())
     word = None if argv is None else _first_word(argv, value_options)
-    if word is not None and registry.is_pending(word):
-        registry.load(word)
-        chosen = [c for c in registry.loaded() if c.words[0] == word]
-    else:
-        chosen = list(registry)
+    part = None if word is None else dispatcher.registry.only(word)
+    shown = dispatcher.registry if part is None else part
 
     def new_group(help_text: str) -> typer.Typer:
         return typer.Typer(
@@ -155,12 +151,12 @@ def typer_app(
     def group_of(words: tuple[str, ...]) -> typer.Typer:
         if words not in groups:
             parent = group_of(words[:-1])
-            child = new_group(registry.loaded_groups().get(" ".join(words), ""))
+            child = new_group(shown.groups.get(" ".join(words), ""))
             parent.add_typer(child, name=words[-1])
             groups[words] = child
         return groups[words]
 
-    for command in sorted(chosen, key=lambda c: c.name):
+    for command in sorted(shown, key=lambda c: c.name):
         *path, leaf = command.words
         group_of(tuple(path)).command(leaf, short_help=command.summary)(
             _cli_function(dispatcher, command)
