@@ -148,6 +148,18 @@ def test_an_argparse_front_end_runs_a_read_command(
     assert before.changes_since(TreeState.take(repo)) == []
 
 
+def test_a_state_dir_whose_parents_are_missing_is_made_with_them(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh HOME (or XDG tree) may lack several levels above the state directory."""
+    state = tmp_path / "fresh-home" / ".local" / "state" / "notes"
+    before = TreeState.take(repo)
+    assert _dispatcher(repo, state).run("show", {"name": "a"}, as_json=True) == 0
+    assert _one_json(capsys)["ok"] is True
+    assert (state / "last-shown").read_text() == "a"
+    assert before.changes_since(TreeState.take(repo)) == []
+
+
 def test_an_app_failure_has_the_app_exit_code_and_one_json_error(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -356,8 +356,10 @@ class Dispatcher:
             _real(home), root, protected, "state directory", given=home
         )
         if not real.is_dir():
-            parent = write_boundary(real.parent, reason=f"{command}: create state directory")
-            parent.mkdir(real.name)
+            # From the nearest directory that exists: a fresh HOME or XDG tree may lack several.
+            base = next(p for p in real.parents if p.is_dir())
+            creator = write_boundary(base, reason=f"{command}: create state directory")
+            creator.mkdir(real.relative_to(base))
         return write_boundary(real, reason=f"{command}: state directory (side channel)")
 
     def _temp_dir(
