@@ -150,8 +150,11 @@ def _open_temp(folder: Path, prefix: str, mode: int | None) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temp file name", os.fspath(folder))
 
 
-def _write_temp(target: Path, data: bytes, old: os.stat_result | None) -> Path:
-    """A fsynced temp file holding ``data``, on ``target``'s filesystem, outside the worktree."""
+def _write_temp(
+    target: Path, data: bytes, old: os.stat_result | None, *, durable: bool = True
+) -> Path:
+    """A temp file holding ``data`` (fsynced if ``durable``), on ``target``'s filesystem,
+    outside the worktree."""
     scratch = temp_dir_for(target)
     prefix = temp_prefix_for(target)
     _sweep_stale_temps(scratch, prefix)
@@ -166,7 +169,8 @@ def _write_temp(target: Path, data: bytes, old: os.stat_result | None) -> Path:
                     os.fchown(handle.fileno(), old.st_uid, old.st_gid)
         handle.write(data)
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     return tmp
 
 
@@ -177,17 +181,25 @@ def _stat_or_none(target: Path) -> os.stat_result | None:
         return None
 
 
-def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
+def atomic_write_bytes(
+    target: Path, data: bytes, *, lock: bool = True, durable: bool = True
+) -> bool:
     """Replace ``target`` with ``data`` so readers see the old or the new bytes, never a mix.
 
     Returns ``False`` without touching the file (mtime included) when it already
     holds ``data``. Keeps the file's permission bits (and owner, where allowed);
     a new file gets the umask's default. ``lock=False`` is for callers that
     already hold ``locked(target)``.
+
+    ``durable=False`` skips the two fsyncs (the temp file's and the directory's):
+    readers and a killed writer still see the old or the new bytes, but after a
+    power loss the file may hold the old ones. It is for files the program
+    writes again anyway, like a daemon's snapshot of its last tick, where two
+    disk flushes per write cost more than the file is worth.
     """
     if lock:
         with locked(target):
-            return atomic_write_bytes(target, data, lock=False)
+            return atomic_write_bytes(target, data, lock=False, durable=durable)
     try:
         current = target.read_bytes()
     except FileNotFoundError:
@@ -198,10 +210,11 @@ def atomic_write_bytes(target: Path, data: bytes, *, lock: bool = True) -> bool:
         ) from exc
     if current == data:
         return False
-    tmp = _write_temp(target, data, target.stat() if current is not None else None)
+    tmp = _write_temp(target, data, target.stat() if current is not None else None, durable=durable)
     with _removed_on_failure(tmp):
         tmp.replace(target)
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
     return True
 
 

@@ -136,12 +136,19 @@ class WriteContext(ReadContext):
     def can_write(self) -> bool:
         return True
 
-    def write_bytes(self, rel: RelPath, data: bytes) -> bool:
-        """Atomically replace ``rel`` with ``data``; returns False (and writes nothing) if equal."""
-        return atomic_write_bytes(self.path(rel), data)
+    def write_bytes(self, rel: RelPath, data: bytes, *, durable: bool = True) -> bool:
+        """Atomically replace ``rel`` with ``data``; returns False (and writes nothing) if equal.
 
-    def write_text(self, rel: RelPath, text: str, *, encoding: str = "utf-8") -> bool:
-        return self.write_bytes(rel, text.encode(encoding))
+        ``durable=False`` skips the fsyncs: still atomic for readers and against a
+        killed writer, but a power loss may leave the old bytes. For files the
+        program rewrites anyway (a daemon's snapshot), not for anything a user keeps.
+        """
+        return atomic_write_bytes(self.path(rel), data, durable=durable)
+
+    def write_text(
+        self, rel: RelPath, text: str, *, encoding: str = "utf-8", durable: bool = True
+    ) -> bool:
+        return self.write_bytes(rel, text.encode(encoding), durable=durable)
 
     def append_bytes(self, rel: RelPath, data: bytes) -> None:
         """Append ``data`` to ``rel`` (created if missing) in one ``write``, then fsync."""
@@ -219,12 +226,14 @@ class ScopedWriteContext(ReadContext):
             )
         return target
 
-    def write_bytes(self, rel: RelPath, data: bytes) -> bool:
+    def write_bytes(self, rel: RelPath, data: bytes, *, durable: bool = True) -> bool:
         """Atomically replace ``rel`` (inside the scope) with ``data``; False if unchanged."""
-        return atomic_write_bytes(self._checked(rel, "write"), data)
+        return atomic_write_bytes(self._checked(rel, "write"), data, durable=durable)
 
-    def write_text(self, rel: RelPath, text: str, *, encoding: str = "utf-8") -> bool:
-        return self.write_bytes(rel, text.encode(encoding))
+    def write_text(
+        self, rel: RelPath, text: str, *, encoding: str = "utf-8", durable: bool = True
+    ) -> bool:
+        return self.write_bytes(rel, text.encode(encoding), durable=durable)
 
     def append_bytes(self, rel: RelPath, data: bytes) -> None:
         _append(self._checked(rel, "append to"), data)

@@ -22,7 +22,6 @@ temp file goes next to it and its lock to the system temp directory.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Final
 
 import attrs
 
+from kitty_fs._digest import sha256
 from kitty_fs._errors import KittyFsError
 
 __all__ = [
@@ -121,7 +121,7 @@ def find_git_dir(start: Path) -> Path | None:
 
 
 def _key(target: Path) -> str:
-    return hashlib.sha256(os.fsencode(target)).hexdigest()[:16]
+    return sha256(os.fsencode(target)).hexdigest()[:16]
 
 
 def temp_prefix_for(target: Path) -> str:

@@ -1,11 +1,15 @@
-"""Read commands that load the config stay clear of ruamel.yaml, filelock and the save machinery.
+"""Read commands that load the config stay clear of ruamel.yaml, filelock, the save machinery
+and OpenSSL.
 
 The legacy config lies in the plain YAML subset that ``kitty_fs`` reads
 without ruamel (``kitty_fs._yaml_subset``); importing ruamel is most of what
 such a command would otherwise pay on top of typer (issue 10's latency
-target). The command runs as the console script runs it (``main()``, in a
-fresh interpreter) and reports ``sys.modules`` as it exits, so any import that
-drags ruamel back onto the read path fails here with its name. (Not
+target). The digests of a cold start (lock names, ``build_id``) come from the
+interpreter's own SHA code (``kitty_fs._digest``), not from hashlib's OpenSSL.
+
+The command runs as the console script runs it (``main()``, in a fresh
+interpreter) and reports ``sys.modules`` as it exits, so any import that drags
+one of them back onto the read path fails here with its name. (Not
 ``-X importtime``: it does not see modules loaded through
 ``importlib.import_module``, as ``kitty_fs``'s lazy names are.)
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -30,7 +35,9 @@ COMMANDS = [
     ("lifecycle", "fanout"),
     ("events", "emit", "mission.started"),
 ]
-HEAVY = ("ruamel", "filelock", "kitty_fs._config_yaml", "kitty_fs._config_splice")
+HEAVY: tuple[str, ...] = ("ruamel", "filelock", "kitty_fs._config_yaml", "kitty_fs._config_splice")
+if find_spec("_sha1") and (find_spec("_sha2") or find_spec("_sha256")):
+    HEAVY += ("_hashlib",)  # an interpreter built without its own SHA code falls back to it
 MAIN = textwrap.dedent(
     """\
     import atexit, sys

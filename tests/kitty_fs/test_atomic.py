@@ -260,3 +260,40 @@ def test_an_uncontended_writer_of_a_known_target_does_not_import_filelock(tmp_pa
     assert _python(code, str(target), "one") == "True"  # no lock file yet: filelock makes it
     assert _python(code, str(target), "two") == "False"
     assert target.read_bytes() == b"two"
+
+
+STRACE = shutil.which("strace")
+
+
+def _syncs_of_one_write(tmp_path: Path, durable: bool) -> list[str]:
+    """The fsync-family calls one ``atomic_write_bytes`` makes, as the kernel saw them."""
+    target = tmp_path / f"target-{durable}"
+    target.write_bytes(b"old\n")
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from kitty_fs._atomic import atomic_write_bytes\n"
+        "target = Path(sys.argv[1])\n"
+        "print('MARK', flush=True)\n"  # the write's syscalls are those after this one
+        "atomic_write_bytes(target, b'new\\n', durable=sys.argv[2] == '1')\n"
+    )
+    trace = tmp_path / f"trace-{durable}"
+    subprocess.run(
+        [
+            *(STRACE or "strace", "-f", "-o", str(trace)),
+            *("-e", "trace=write,fsync,fdatasync,sync_file_range"),
+            *(sys.executable, "-c", code, str(target), "1" if durable else "0"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert target.read_bytes() == b"new\n"
+    calls = trace.read_text().split("MARK", 1)[1].splitlines()
+    return [line.split()[1].split("(")[0] for line in calls if "sync" in line.split("(")[0]]
+
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace to see the process's system calls")
+def test_a_durable_write_fsyncs_the_file_and_its_directory_and_a_non_durable_one_neither(
+    tmp_path: Path,
+) -> None:
+    assert _syncs_of_one_write(tmp_path, durable=True) == ["fsync", "fsync"]
+    assert _syncs_of_one_write(tmp_path, durable=False) == []

@@ -29,6 +29,7 @@ from specify_cli.identity import (
     resolve_identity,
     slug_from_remote_url,
 )
+from specify_cli.identity._derive import uuid5
 
 UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 
@@ -36,6 +37,11 @@ UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 def test_build_id_test_vector() -> None:
     assert derive_build_id(UUID, "abcdef012345") == "3ebbf95f-c987-5565-b8b6-6debe8cdfd43"
     assert uuid.uuid5(uuid.NAMESPACE_URL, "spec-kitty:identity:build_id") == BUILD_ID_NAMESPACE
+
+
+@given(st.uuids(), st.text(max_size=80))
+def test_our_uuid5_is_the_standard_librarys(namespace: uuid.UUID, name: str) -> None:
+    assert uuid5(namespace, name) == uuid.uuid5(namespace, name)
 
 
 def test_node_id_rule() -> None:

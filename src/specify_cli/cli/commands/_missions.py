@@ -14,13 +14,13 @@ repository with an error naming it.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 from pathlib import Path
 
 import attrs
 
 from kitty_fs import ReadContext
+from kitty_fs._digest import sha256
 from specify_cli.errors import MissionOutsideRepo
 
 __all__ = ["MISSIONS_DIR", "Mission", "scan_missions"]
@@ -104,7 +104,7 @@ def scan_missions(repo: ReadContext) -> list[Mission]:
             continue
         files: list[str] = []
         _walk(repo, base, files, {real})
-        digest = hashlib.sha256()
+        digest = sha256()
         for rel in files:
             digest.update(rel.encode() + b"\0" + repo.read_bytes(rel) + b"\0")
         present = {rel.rsplit("/", 1)[-1] for rel in files}

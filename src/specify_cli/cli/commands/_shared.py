@@ -72,14 +72,17 @@ class TrackerSummary:
 
 def tracker_summary(repo: ReadContext, sync: SyncSettings) -> TrackerSummary:
     """The binding, and the server's view of it when sync can run (errors reported, not raised)."""
-    from specify_cli.errors import SpecKittyError
-    from specify_cli.tracker import TrackerService, load_tracker_config
+    from specify_cli.tracker import load_tracker_config
 
     config = load_tracker_config(repo)
     if not config.is_bound:
         return TrackerSummary(bound=False)
     if not sync_ready(sync):
         return TrackerSummary(bound=True, binding_ref=config.binding_ref)
+    # Only now: the service and its result classes are a cold start's cost.
+    from specify_cli.errors import SpecKittyError
+    from specify_cli.tracker import TrackerService
+
     try:
         status = TrackerService(sync).status(repo)
     except SpecKittyError as exc:
@@ -147,8 +150,7 @@ def publish(
     A sync failure is not the caller's failure: the events stay queued for the
     next ``sync push`` and the result says why they were not delivered.
     """
-    from specify_cli.errors import SyncError
-    from specify_cli.sync import EventEmitter, push
+    from specify_cli.sync import EventEmitter
 
     with open_outbox(inv) as outbox:
         result = EventEmitter(repo, outbox).emit_many(events)
@@ -158,6 +160,10 @@ def publish(
         project = result.envelopes[0].project_uuid if result.envelopes else None
         if not sync_ready(sync):
             return PublishReport(result.emitted, 0, "queued (sync disabled or not authenticated)")
+        # Only now: the delivery code (and its result classes) is a cold start's cost.
+        from specify_cli.errors import SyncError
+        from specify_cli.sync import push
+
         try:
             pushed = push(outbox, sync, project_uuid=project)
         except SyncError as exc:

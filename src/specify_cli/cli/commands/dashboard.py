@@ -8,7 +8,6 @@ exactly where a stray write hurts most, so every tick runs under the guard.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
@@ -16,6 +15,7 @@ import attrs
 import typer
 
 from kitty_fs import ReadContext
+from kitty_fs._digest import sha256
 from kitty_fs.commands import CommandRegistry, Invocation
 from specify_cli.cli.commands._missions import Mission, scan_missions
 from specify_cli.cli.commands._shared import (
@@ -79,9 +79,12 @@ def tick(repo: ReadContext, inv: Invocation, number: int = 1) -> DashboardSnapsh
         sync=publish(repo, inv, [("dashboard.heartbeat", payload)], sync),
     )
     # The snapshot lives in the side channel: one file per repository, never in the tree.
-    key = hashlib.sha256(str(repo.root).encode()).hexdigest()[:16]
+    # Not fsynced: the next tick rewrites it, and after a power loss the last one is stale,
+    # not torn (the replace is still atomic); the heartbeat event itself is durable.
+    key = sha256(str(repo.root).encode()).hexdigest()[:16]
     inv.state.mkdir("dashboard")
-    inv.state.write_text(f"dashboard/{key}.json", json.dumps(snapshot.as_json(), indent=2) + "\n")
+    text = json.dumps(snapshot.as_json(), indent=2) + "\n"
+    inv.state.write_text(f"dashboard/{key}.json", text, durable=False)
     return snapshot
 
 
