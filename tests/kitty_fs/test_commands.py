@@ -321,12 +321,19 @@ _RUN_MAIN = """\
 import atexit, gc, sys
 from kitty_fs.commands import run_main
 
-atexit.register(lambda: print("exit handlers ran; frozen:", gc.get_freeze_count() > 0))
+seen = {}
+atexit.register(
+    lambda: print("exit handlers ran; frozen since:", gc.get_freeze_count() > seen["n"] + 500)
+)
 
 
 def build():
+    print("building; collector on:", gc.isenabled())
     def app():
-        print("command ran", flush=False)  # left in the buffer: the exit must flush it
+        print("command ran; collector on:", gc.isenabled(), "; start-up frozen:",
+              gc.get_freeze_count() > 0, flush=False)  # left in the buffer: the exit must flush it
+        seen["n"] = gc.get_freeze_count()
+        seen["kept"] = [[] for _ in range(1000)]  # tracked objects made after the first freeze
         if sys.argv[1] != "0":
             raise SystemExit(int(sys.argv[1]))
     return app
@@ -338,7 +345,8 @@ run_main(build, "demo")
 
 @pytest.mark.parametrize("code", [0, 6])
 def test_run_main_ends_the_process_with_its_exit_code_and_its_handlers(code: int) -> None:
-    """run_main freezes the heap before the interpreter's last collection; exit stays whole."""
+    """run_main pauses the collector while it builds, runs the command with it on, and
+    freezes the heap again before the interpreter's last collection; exit stays whole."""
     done = subprocess.run(
         [sys.executable, "-c", _RUN_MAIN, str(code)],
         capture_output=True,
@@ -347,4 +355,8 @@ def test_run_main_ends_the_process_with_its_exit_code_and_its_handlers(code: int
         check=False,
     )
     assert done.returncode == code, done.stderr
-    assert done.stdout.splitlines() == ["command ran", "exit handlers ran; frozen: True"]
+    assert done.stdout.splitlines() == [
+        "building; collector on: False",
+        "command ran; collector on: True ; start-up frozen: True",
+        "exit handlers ran; frozen since: True",
+    ]

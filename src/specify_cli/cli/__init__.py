@@ -13,6 +13,7 @@ Python's own handler before a command runs, so commands unwind normally.
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # the C module: importing it loads nothing
+import gc  # built into the interpreter
 import os  # loaded by the interpreter's start-up already
 import sys
 
@@ -29,6 +30,9 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    # Paused from the first import on; run_main freezes what start-up built and turns the
+    # collector back on before the command runs (see run_main).
+    gc.disable()
     from functools import partial
 
     from kitty_fs.commands import run_main
