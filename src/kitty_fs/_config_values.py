@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Set
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -40,8 +40,8 @@ __all__ = [
 Decide = Callable[[Mapping[str, object]], tuple[Mapping[str, object], Collection[str]]]
 
 
-@attrs.frozen(slots=True)
-class Plan:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class Plan(NamedTuple):
     """What a save decided from one read: the new bytes (``None``: nothing to change), and
     whether the document read had no section at all (what a rewrite in progress looks like)."""
 

@@ -25,9 +25,7 @@ import contextlib
 import os
 import stat
 from pathlib import Path
-from typing import Final
-
-import attrs
+from typing import Final, NamedTuple
 
 from kitty_fs._digest import sha256
 from kitty_fs._errors import KittyFsError
@@ -47,8 +45,8 @@ _SCRATCH: Final = "kitty-fs"
 _OUTSIDE: Final = ".kitty-fs-scratch"
 
 
-@attrs.frozen(slots=True)
-class _Repo:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class _Repo(NamedTuple):
     git_dir: Path
     worktree: Path
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec
 
@@ -42,6 +41,8 @@ Body = Callable[Concatenate[Any, "Invocation", P], int | None]
 
 
 def _field_names(pattern: str) -> list[str]:
+    import string  # only scoped writes have patterns: a cold read command skips the module
+
     return [field for _text, field, _spec, _conv in string.Formatter().parse(pattern) if field]
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-
-import attrs
+from typing import NamedTuple
 
 from specify_cli.errors import NotInitializedError
 
@@ -26,8 +25,8 @@ CONFIG_KEYS = {
 }
 
 
-@attrs.frozen(slots=True)
-class ProjectIdentity:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class ProjectIdentity(NamedTuple):
     """Who emits: the project, its slug, this machine (``node_id``) and this clone (``build_id``).
 
     ``derived`` names the fields that were not on disk and were completed in
@@ -64,8 +63,8 @@ class ProjectIdentity:
         }
 
 
-@attrs.frozen(slots=True)
-class NotInitialized:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class NotInitialized(NamedTuple):
     """No ``project.uuid`` in ``config_path`` (which may not exist): run ``spec-kitty init``."""
 
     config_path: Path

@@ -11,9 +11,7 @@ decides whether that is a no-op or an error.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final
-
-import attrs
+from typing import Final, NamedTuple
 
 from kitty_fs import ReadContext
 from specify_cli.errors import InvalidConfig, InvalidEvent
@@ -26,8 +24,8 @@ __all__ = ["EmitResult", "EventEmitter"]
 _BATCH: Final = 500
 
 
-@attrs.frozen(slots=True)
-class EmitResult:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class EmitResult(NamedTuple):
     """What an ``emit`` did: the stored envelopes, or why nothing was stored."""
 
     envelopes: tuple[Envelope, ...] = ()

@@ -32,9 +32,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
-
-import attrs
+from typing import Any, Final, NamedTuple
 
 from kitty_fs import WriteContext
 from specify_cli.errors import InvalidEvent, OutboxError
@@ -100,8 +98,8 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     return conn
 
 
-@attrs.frozen(slots=True)
-class QueuedEvent:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class QueuedEvent(NamedTuple):
     """One queued event: its outbox position, id, and wire JSON (sent as is)."""
 
     seq: int

@@ -16,8 +16,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-
-import attrs
+from typing import NamedTuple
 
 from kitty_fs import ReadContext
 from kitty_fs._digest import sha256
@@ -36,8 +35,8 @@ _STAGES = (
 _MAX_FILES = 2000  # a dossier trigger must stay cheap on a huge tree
 
 
-@attrs.frozen(slots=True)
-class Mission:
+# A NamedTuple, not attrs: it is built on every cold start (docs/commands.md, "Cold start").
+class Mission(NamedTuple):
     slug: str
     stage: str
     files: int
