@@ -217,6 +217,39 @@ def test_a_scoped_writer_writes_its_scope_and_nothing_else(
     assert "reserved" in str(_one_json(capsys)["error"])
 
 
+def test_a_bad_scope_segment_is_named_as_the_user_types_it(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    spelled = CommandRegistry()
+
+    @spelled.scoped_write("put", "Put one note.", writes=["notes/{slug}.md"])
+    def put(repo: ScopedWriteContext, inv: Invocation, slug: str = typer.Argument(...)) -> int:
+        return 0
+
+    @spelled.scoped_write("tag", "Tag one note.", writes=["notes/{slug}.md"])
+    def tag(
+        repo: ScopedWriteContext, inv: Invocation, slug: str = typer.Option(..., "--note-slug")
+    ) -> int:
+        return 0
+
+    @spelled.scoped_write("plain", "No typer at all.", writes=["notes/{note_slug}.md"])
+    def plain(repo: ScopedWriteContext, inv: Invocation, note_slug: str) -> int:
+        return 0
+
+    dispatcher = Dispatcher(spelled, _dispatcher(repo, tmp_path / "state").policy)
+    dispatcher.start = repo
+    for name, argument, label in [
+        ("put", "slug", "SLUG"),
+        ("tag", "slug", "--note-slug"),
+        ("plain", "note_slug", "--note-slug"),
+    ]:
+        assert dispatcher.run(name, {argument: "a/b"}, as_json=True) == 2
+        message = str(_one_json(capsys)["error"])
+        assert f"{label} must be a single path segment" in message, (name, message)
+
+
 def test_a_write_boundary_gets_the_whole_root(repo: Path, tmp_path: Path) -> None:
     (repo / "notes" / "a.md").unlink()
     (repo / "notes").rmdir()

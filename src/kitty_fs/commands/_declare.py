@@ -46,6 +46,25 @@ def _field_names(pattern: str) -> list[str]:
     return [field for _text, field, _spec, _conv in string.Formatter().parse(pattern) if field]
 
 
+def _spelled(body: Callable[..., object], name: str) -> str:
+    """How a user types the argument ``name``: its long option, or its metavar if positional.
+
+    Read from the body's typer default (``typer.Option(..., "--mission-slug")`` has the
+    declared flag; ``typer.Argument`` is shown as ``NAME``); otherwise typer's own
+    spelling of an undeclared option, ``--name`` with dashes.
+    """
+    try:
+        default = inspect.signature(body).parameters[name].default
+    except (KeyError, TypeError, ValueError):
+        default = None
+    flags = [d for d in getattr(default, "param_decls", None) or () if str(d).startswith("--")]
+    if flags:
+        return str(flags[0])
+    if type(default).__name__ == "ArgumentInfo":  # typer's positional argument, not imported here
+        return name.upper()
+    return f"--{name.replace('_', '-')}"
+
+
 def _check_segment(option: str, value: object) -> str:
     if not isinstance(value, str) or value in ("", ".", "..") or "/" in value or "\x00" in value:
         raise ValueError(
@@ -92,7 +111,7 @@ class Command(Generic[P]):
         if self.check is not None:
             self.check(arguments)
         values = {
-            name: _check_segment(f"--{name.replace('_', '-')}", arguments.get(name))
+            name: _check_segment(_spelled(self.body, name), arguments.get(name))
             for pattern in self.writes
             for name in _field_names(pattern)
         }
