@@ -65,10 +65,14 @@ def scratch_paths_for(root: Path, scope: WriteScope) -> list[Path]:
     computed at the nearest existing path of each prefix; a mount point further
     down inside the scope is not looked for.
     """
+    return _scratch_places(kernel_paths_for(root, scope))
+
+
+def _scratch_places(in_scope: Iterable[Path]) -> list[Path]:
     from kitty_fs._scratch import lock_path_for, temp_dir_for
 
     places: list[Path] = []
-    for path in kernel_paths_for(root, scope):
+    for path in in_scope:
         target = path / _ANY_NAME if path.is_dir() else path
         try:
             temp = temp_dir_for(target)
@@ -104,7 +108,7 @@ def apply_kernel_layer(
     if scope is not None:
         in_scope = kernel_paths_for(root, scope)
         allowed += in_scope
-        allowed += scratch_paths_for(root, scope)
+        allowed += _scratch_places(in_scope)
         # An existing one-file scope reaches the kernel as that file; writing it is a
         # rename into its directory, which needs directory rights (see restrict_writes).
         replaceable = [path for path in in_scope if path.is_file()]
