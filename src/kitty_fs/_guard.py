@@ -69,7 +69,6 @@ import shlex
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -144,8 +143,9 @@ class Frame(NamedTuple):
         return f"{self.file}:{self.line} ({self.function})"
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+# A NamedTuple, not a dataclass: every guarded command imports this module, and
+# dataclasses costs about 1 ms to import (docs/commands.md, "Cold start").
+class Violation(NamedTuple):
     """One write attempt inside a read scope's root.
 
     ``kind`` is ``write``, ``subprocess`` (a program that is not a read-only
