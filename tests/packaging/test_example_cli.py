@@ -1,7 +1,8 @@
 """The second CLI (examples/notes) on the built kitty-fs wheel, as its own maintainer runs it.
 
 A fresh venv gets the kitty-fs wheel with its ``typer`` extra, the example as a
-regular (non-editable) install and the example's test tools; the example's own
+regular (non-editable) install and the example's test tools (their wheels resolved on
+the package index once per session: ``adopter_wheels``); the example's own
 mypy (the plugin configured in its ``pyproject.toml``) and its own pytest (the
 contract test of ``kitty_fs.testing``) run from a copy of ``examples/notes`` in
 a temp dir, so nothing is written into this repository. Both pass. Then a read
@@ -69,10 +70,13 @@ def _env(venv: Venv, tmp: Path) -> dict[str, str]:
     return env
 
 
-def _reinstall(venv: Venv, project: Path) -> None:
+def _reinstall(venv: Venv, project: Path, wheels: Path) -> None:
     for stale in [project / "build", *project.glob("src/*.egg-info")]:
         shutil.rmtree(stale)
-    venv.pip("install", "--quiet", "--no-compile", "--no-deps", "--force-reinstall", str(project))
+    local = ("--no-index", "--find-links", str(wheels))  # the build backend, too
+    venv.pip(
+        "install", "--quiet", "--no-compile", "--no-deps", "--force-reinstall", *local, str(project)
+    )
 
 
 def _status(directory: Path) -> str:
@@ -87,13 +91,14 @@ def _failed_ids(output: str) -> set[str]:
 
 @pytest.mark.slow
 def test_the_example_cli_checks_clean_on_the_wheel_and_a_writing_read_command_fails_both(
-    library_wheel: Path, tmp_path: Path
+    library_wheel: Path, adopter_wheels: Path, tmp_path: Path
 ) -> None:
     repo_before = _status(EXAMPLE)
     project = _copy_example(tmp_path / "notes")
     venv = Venv(tmp_path / "venv")
     requirements = (f"{library_wheel}[typer]", str(project), "pytest>=8", "mypy==2.4.1")
-    make_venv(venv.path, *requirements, bytecode=True)  # it starts pytest, mypy, notes ~20 times
+    # It starts pytest, mypy and notes ~20 times: compiled once at install.
+    make_venv(venv.path, *requirements, bytecode=True, wheels=adopter_wheels)
     (tmp_path / "tmp").mkdir()
     env = _env(venv, tmp_path / "tmp")
 
@@ -114,7 +119,7 @@ def test_the_example_cli_checks_clean_on_the_wheel_and_a_writing_read_command_fa
     commands.write_text(source + LEAK)
     lines = (source + LEAK).splitlines()
     line = next(i for i, text in enumerate(lines, 1) if "repo.path(CONFIG).write_text" in text)
-    _reinstall(venv, project)
+    _reinstall(venv, project, adopter_wheels)
 
     mypy = venv.run("mypy", env=env, cwd=project)
     assert mypy.returncode == 1, mypy.stdout + mypy.stderr
