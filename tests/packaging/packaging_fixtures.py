@@ -104,6 +104,11 @@ def coexisting_venv(session_cache: Path) -> Venv:
 
 
 @pytest.fixture(scope="session")
-def kitty_fs_alone(session_cache: Path, library_wheel: Path) -> Venv:
+def kitty_fs_alone(session_cache: Path, library_wheel: Path, adopter_wheels: Path) -> Venv:
     """kitty-fs installed from its wheel into a venv of its own, as pipx would."""
-    return Venv(_once(session_cache, "kitty-fs-alone", lambda d: make_venv(d, str(library_wheel))))
+    made = _once(
+        session_cache,
+        "kitty-fs-alone",
+        lambda d: make_venv(d, str(library_wheel), wheels=adopter_wheels),
+    )
+    return Venv(made)
