@@ -60,12 +60,14 @@ def assert_agrees(text: str) -> Mapping[str, object] | None:
     return fast
 
 
+@pytest.mark.slow  # hundreds of examples: dealt out first (suite_order)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_documents_of_the_subset_grammar_read_exactly_as_ruamel_reads_them(text: str) -> None:
     assert assert_agrees(text) is not None, f"a text of the subset was refused: {text!r}"
 
 
+@pytest.mark.slow  # hundreds of examples: dealt out first (suite_order)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(near_misses())
 def test_near_misses_are_refused_or_read_exactly_as_ruamel_reads_them(text: str) -> None:

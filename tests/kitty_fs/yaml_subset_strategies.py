@@ -65,6 +65,20 @@ def _plain_words(draw: st.DrawFn) -> str:
     return text if text.lower() not in _RESERVED else text + "x"
 
 
+def _joined(*parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """The parts drawn in turn and concatenated.
+
+    What ``st.from_regex`` of the concatenated pattern draws (the same language), at a
+    fraction of its cost per draw: the regex strategies were a fifth of the differential
+    tests' time.
+    """
+    return st.tuples(*parts).map("".join)
+
+
+_DIGITS = st.text(string.digits, min_size=1, max_size=3)
+_LOWER_DIGITS = string.ascii_lowercase + string.digits
+
+
 def _surely_text_digits() -> st.SearchStrategy[str]:
     """Plain text starting with a digit that no number or timestamp can be."""
     dash_uuids = (
@@ -72,8 +86,10 @@ def _surely_text_digits() -> st.SearchStrategy[str]:
     )
     return st.one_of(
         dash_uuids,
-        st.from_regex(r"[0-9]{1,3}[ghijklmnpqrstuvwz][a-z0-9]{0,4}", fullmatch=True),
-        st.from_regex(r"[0-9]{1,3}-[0-9a-z]{1,4}", fullmatch=True),
+        # [0-9]{1,3}[ghijklmnpqrstuvwz][a-z0-9]{0,4}
+        _joined(_DIGITS, st.sampled_from("ghijklmnpqrstuvwz"), st.text(_LOWER_DIGITS, max_size=4)),
+        # [0-9]{1,3}-[0-9a-z]{1,4}
+        _joined(_DIGITS, st.just("-"), st.text(_LOWER_DIGITS, min_size=1, max_size=4)),
     )
 
 
@@ -95,9 +111,10 @@ def _scalars() -> st.SearchStrategy[str]:
 
 
 def _keys() -> st.SearchStrategy[str]:
-    return st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_.-]{0,8}", fullmatch=True).filter(
-        lambda k: k.lower() not in _RESERVED
-    )
+    # [a-zA-Z_][a-zA-Z0-9_.-]{0,8}
+    first = st.sampled_from(string.ascii_letters + "_")
+    rest = st.text(string.ascii_letters + string.digits + "_.-", max_size=8)
+    return _joined(first, rest).filter(lambda k: k.lower() not in _RESERVED)
 
 
 Tree = dict[str, "Tree | list[str] | str"]

@@ -17,8 +17,17 @@ block fails the test, so nothing in the guide goes unexecuted.
 
 The venv stands in for the reader's: ``pip install 'kitty-fs[typer]'`` really runs, with
 the wheel built from this repository offered through ``PIP_FIND_LINKS`` (it is not on the
-package index here; its dependencies come from the index). ``HOME`` is a temp dir and git
-gets an identity through the environment, as the reader's git config would give one.
+package index here). Its dependencies, the test tools and the build backend come from the
+index too, resolved once per session into that directory (``adopter_wheels``), which is
+then the only place pip looks (``PIP_NO_INDEX``): asking the index again cost seconds per
+``pip install``. The venv's pip is the one ``python -m venv`` would put there (the bundled
+wheel of ``ensurepip``), installed without the ~4 s ``ensurepip`` takes (pip run from its zip).
+The reader's environment writes bytecode, so the guide's does too (without it every
+``pip``, ``mypy`` and ``pytest`` of the guide compiled its modules again); no test here
+relies on this machine's ``PYTHONDONTWRITEBYTECODE``. pip does not byte-compile what it
+installs (``PIP_COMPILE=0``): the programs compile what they import, once. ``HOME`` is a
+temp dir and git gets an identity through the environment, as the reader's git config would
+give one.
 ``TMPDIR`` is a temp dir too: the reader's pytest keeps (and at its end prunes) its own
 ``pytest-of-USER`` there, not the one every other pytest run on this machine shares,
 whose old trees (fresh venvs: tens of thousands of files) it took seconds to delete.
@@ -26,6 +35,7 @@ whose old trees (fresh venvs: tens of thousands of files) it took seconds to del
 
 from __future__ import annotations
 
+import ensurepip
 import os
 import re
 import subprocess
@@ -34,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from packaging_support import ROOT
+from packaging_support import ROOT, pip_into
 
 from kitty_fs._kernel import kernel_status
 
@@ -99,7 +109,7 @@ def _env(venv: Path, home: Path, wheels: Path, tmp: Path) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("PYTEST_", "MYPY", "PIP_", "GIT_", "KITTY_FS_"))
-        and k not in {"PYTHONPATH", "VIRTUAL_ENV"}
+        and k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
     }
     return {
         **env,
@@ -108,6 +118,11 @@ def _env(venv: Path, home: Path, wheels: Path, tmp: Path) -> dict[str, str]:
         "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         "VIRTUAL_ENV": str(venv),
         "PIP_FIND_LINKS": str(wheels),
+        "PIP_NO_INDEX": "1",
+        # No byte-compiling at install (pip reads "0" as --no-compile; PIP_NO_COMPILE=1 would
+        # mean --compile): each program compiles what it imports on its first start instead,
+        # a fraction of everything mypy, pytest and rich ship.
+        "PIP_COMPILE": "0",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         # The machine's download cache, not the temp HOME's empty one.
         "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
@@ -116,6 +131,23 @@ def _env(venv: Path, home: Path, wheels: Path, tmp: Path) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "Ada",
         "GIT_COMMITTER_EMAIL": "ada@example.com",
     }
+
+
+def _venv_with_pip(venv: Path) -> None:
+    """What ``python -m venv`` makes: a venv with ensurepip's bundled pip in it."""
+    bundled = sorted(Path(ensurepip.__file__).with_name("_bundled").glob("pip-*.whl"))
+    if not bundled:  # a Python whose ensurepip keeps its wheels elsewhere (Debian's)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        return
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip_into(
+        venv / "bin" / "python",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--no-index",
+        str(bundled[-1]),
+    )
 
 
 def test_the_guide_has_only_executed_blocks_and_the_check_refuses_an_empty_one() -> None:
@@ -141,14 +173,14 @@ def test_an_output_block_must_match_the_run_in_order() -> None:
 
 @pytest.mark.slow
 def test_every_block_of_the_adoption_guide_runs_as_shown(
-    library_wheel: Path, tmp_path: Path
+    adopter_wheels: Path, tmp_path: Path
 ) -> None:
     venv, home, project = tmp_path / "venv", tmp_path / "home", tmp_path / "tasks-cli"
     tmp = tmp_path / "tmp"
     for folder in (home, project, tmp):
         folder.mkdir()
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    env = _env(venv, home, library_wheel.parent, tmp)
+    _venv_with_pip(venv)
+    env = _env(venv, home, adopter_wheels, tmp)
     kernel = kernel_status().available
     output: str | None = None  # the last run's output; None: none yet, or not checkable
     for block in guide_blocks(GUIDE.read_text()):

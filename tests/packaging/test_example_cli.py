@@ -1,7 +1,8 @@
 """The second CLI (examples/notes) on the built kitty-fs wheel, as its own maintainer runs it.
 
 A fresh venv gets the kitty-fs wheel with its ``typer`` extra, the example as a
-regular (non-editable) install and the example's test tools; the example's own
+regular (non-editable) install and the example's test tools (their wheels resolved on
+the package index once per session: ``adopter_wheels``); the example's own
 mypy (the plugin configured in its ``pyproject.toml``) and its own pytest (the
 contract test of ``kitty_fs.testing``) run from a copy of ``examples/notes`` in
 a temp dir, so nothing is written into this repository. Both pass. Then a read
@@ -58,21 +59,28 @@ def _env(venv: Venv, tmp: Path) -> dict[str, str]:
     ``TMPDIR`` is ``tmp``: the example's pytest keeps (and at its end prunes) its own
     ``pytest-of-USER`` there, not the one every pytest run on this machine shares, whose
     old trees (fresh venvs: tens of thousands of files) it took seconds to delete.
+    Bytecode is written (as a maintainer's machine does, whatever this one's
+    ``PYTHONDONTWRITEBYTECODE``): otherwise every start compiled typer, click, rich and
+    pytest from source again (the example's test run took 8 s instead of 3 s).
     """
+    dropped = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "MYPY", "COV_")) and k not in {"PYTHONPATH", "VIRTUAL_ENV"}
+        if not k.startswith(("PYTEST_", "MYPY", "COV_")) and k not in dropped
     }
     env["PATH"] = f"{venv.path / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["TMPDIR"] = os.fspath(tmp)
     return env
 
 
-def _reinstall(venv: Venv, project: Path) -> None:
+def _reinstall(venv: Venv, project: Path, wheels: Path) -> None:
     for stale in [project / "build", *project.glob("src/*.egg-info")]:
         shutil.rmtree(stale)
-    venv.pip("install", "--quiet", "--no-compile", "--no-deps", "--force-reinstall", str(project))
+    local = ("--no-index", "--find-links", str(wheels))  # the build backend, too
+    venv.pip(
+        "install", "--quiet", "--no-compile", "--no-deps", "--force-reinstall", *local, str(project)
+    )
 
 
 def _status(directory: Path) -> str:
@@ -87,13 +95,15 @@ def _failed_ids(output: str) -> set[str]:
 
 @pytest.mark.slow
 def test_the_example_cli_checks_clean_on_the_wheel_and_a_writing_read_command_fails_both(
-    library_wheel: Path, tmp_path: Path
+    library_wheel: Path, adopter_wheels: Path, tmp_path: Path
 ) -> None:
     repo_before = _status(EXAMPLE)
     project = _copy_example(tmp_path / "notes")
     venv = Venv(tmp_path / "venv")
     requirements = (f"{library_wheel}[typer]", str(project), "pytest>=8", "mypy==2.4.1")
-    make_venv(venv.path, *requirements, bytecode=True)  # it starts pytest, mypy, notes ~20 times
+    # It starts pytest, mypy and notes ~20 times: each module is compiled on its first import
+    # (``_env`` lets them write bytecode), not all of them at install.
+    make_venv(venv.path, *requirements, wheels=adopter_wheels)
     (tmp_path / "tmp").mkdir()
     env = _env(venv, tmp_path / "tmp")
 
@@ -114,7 +124,7 @@ def test_the_example_cli_checks_clean_on_the_wheel_and_a_writing_read_command_fa
     commands.write_text(source + LEAK)
     lines = (source + LEAK).splitlines()
     line = next(i for i, text in enumerate(lines, 1) if "repo.path(CONFIG).write_text" in text)
-    _reinstall(venv, project)
+    _reinstall(venv, project, adopter_wheels)
 
     mypy = venv.run("mypy", env=env, cwd=project)
     assert mypy.returncode == 1, mypy.stdout + mypy.stderr

@@ -7,23 +7,19 @@ from pathlib import Path
 from git_support import git, porcelain
 from spec_kitty_samples import LEGACY_CONFIG
 
+from kitty_fs.testing import make_git_repo
+
 __all__ = ["fingerprint", "git", "make_repo", "porcelain"]
 
 
 def make_repo(path: Path, config: str | None = LEGACY_CONFIG, origin: str | None = None) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.email", "t@example.com")
-    git(path, "config", "user.name", "Test")
-    git(path, "config", "commit.gpgsign", "false")
+    """A committed repository (``make_git_repo``): a README and ``config`` as the config."""
+    files = {"README.md": "demo\n"}
+    if config is not None:
+        files[".kittify/config.yaml"] = config
+    make_git_repo(path, files)
     if origin is not None:
         git(path, "remote", "add", "origin", origin)
-    (path / "README.md").write_text("demo\n")
-    if config is not None:
-        (path / ".kittify").mkdir()
-        (path / ".kittify" / "config.yaml").write_text(config)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
     return path
 
 

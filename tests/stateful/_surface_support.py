@@ -27,6 +27,8 @@ from ruamel.yaml import YAML
 from spec_kitty_samples import LEGACY_CONFIG
 from tree_listing import tree_state as whole_tree
 
+from kitty_fs.testing import make_git_repo
+
 __all__ = [
     "COMPLETE_BUILD_ID",
     "CONFIG",
@@ -77,10 +79,6 @@ def make_surface_repo(path: Path, variant: str) -> Path:
     the same with a stored ``build_id``; ``bare``: no ``.kittify/`` at all.
     """
     path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.email", "surface@example.invalid")
-    git(path, "config", "user.name", "Surface Test")
-    git(path, "config", "commit.gpgsign", "false")
     files = {
         "README.md": "surface test repository\n",
         "src/app.py": 'print("hello")\n',
@@ -96,13 +94,7 @@ def make_surface_repo(path: Path, variant: str) -> Path:
         )
     elif variant != "bare":
         raise ValueError(f"unknown repository variant {variant!r}")
-    for rel, text in files.items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
-    return path.resolve()
+    return make_git_repo(path, files)
 
 
 # -- the worktree as the invariants see it -------------------------------------------------

@@ -3,11 +3,16 @@
 All samples of a kind are written into one temporary package tree and checked
 by a single mypy run (one with the plugin, one without), so forty cases cost
 two mypy runs; each case then compares its own lines of the output, verbatim.
-Further small runs cover incremental invalidation and config errors.
+Under pytest-xdist the two runs happen once per session, not once per worker:
+the first worker to need an output stores it in a directory the workers share,
+and the other reads it (a cold run costs 2-3 s). Further small runs cover
+incremental invalidation and config errors.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import textwrap
 from collections.abc import Iterable
@@ -15,6 +20,7 @@ from pathlib import Path
 
 import mypy.api
 import pytest
+from filelock import FileLock
 from mypy_plugin_cases import PLAIN_CASES, PLUGIN_CASES, PLUGIN_SECTION, Case
 
 import kitty_fs
@@ -93,14 +99,30 @@ def _check_all(tmp: Path, cases: list[Case], *, plugin: bool) -> list[str]:
     return lines
 
 
+def _session_output(
+    factory: pytest.TempPathFactory, name: str, cases: list[Case], *, plugin: bool
+) -> list[str]:
+    """``_check_all`` of ``cases``, run by the first worker of the session that asks."""
+    base = factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    stored = shared / f"mypy-cases-{name}.json"
+    with FileLock(shared / f"mypy-cases-{name}.lock"):
+        if not stored.exists():
+            tree = shared / f"mypy-cases-{name}"
+            tree.mkdir()
+            stored.write_text(json.dumps(_check_all(tree, cases, plugin=plugin)))
+    lines: list[str] = json.loads(stored.read_text())
+    return lines
+
+
 @pytest.fixture(scope="session")
 def plugin_output(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return _check_all(tmp_path_factory.mktemp("plugin"), PLUGIN_CASES, plugin=True)
+    return _session_output(tmp_path_factory, "plugin", PLUGIN_CASES, plugin=True)
 
 
 @pytest.fixture(scope="session")
 def plain_output(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return _check_all(tmp_path_factory.mktemp("plain"), PLAIN_CASES, plugin=False)
+    return _session_output(tmp_path_factory, "plain", PLAIN_CASES, plugin=False)
 
 
 def _lines_of(case: Case, output: list[str]) -> list[str]:
