@@ -37,17 +37,20 @@ __all__ = [
 _LOCK_TIMEOUT_S = 30.0
 
 
-def _flock_at_once(lock_path: Path) -> int | None:
-    """The lock file's descriptor, exclusively ``flock``ed, if that is possible right now.
+class _LockTimeout(Exception):
+    """The lock stayed held for the whole timeout."""
+
+
+def _flock(lock_path: Path, timeout: float) -> int | None:
+    """The lock file's descriptor, exclusively ``flock``ed; waits up to ``timeout`` if held.
 
     This is the lock ``filelock.UnixFileLock`` takes (``flock(2)`` on the same
     file, which it never deletes), so the two exclude each other across
     processes. ``None`` sends the caller to filelock: no ``fcntl`` (Windows), a
-    filesystem without ``flock``, a lock someone holds (filelock waits, with its
-    timeout), or no lock file yet. The file is never created here: where the
-    filesystem has no ``flock``, filelock's soft lock *is* the file's existence,
-    and a file created by this probe would look held. So only the first writer of
-    a target, and a contended one, import filelock (~10 ms of imports).
+    filesystem without ``flock``, or no lock file yet. The file is never created
+    here: where the filesystem has no ``flock``, filelock's soft lock *is* the
+    file's existence, and a file created by this probe would look held. So only
+    the first writer of a target imports filelock (~10 ms of imports).
     """
     try:
         import fcntl
@@ -59,40 +62,99 @@ def _flock_at_once(lock_path: Path) -> int | None:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _queued_flock(fd, timeout)  # held by another writer: wait in line
     except OSError:
         os.close(fd)
         return None
     return fd
 
 
+def _queued_flock(fd: int, timeout: float) -> int | None:
+    """``fd`` once a blocking ``flock`` gets it; ``_LockTimeout`` (fd closed) after ``timeout``.
+
+    The wait is the kernel's: a blocked ``flock`` is woken the moment the holder
+    lets go. filelock polls instead (a try every 50 ms), and a writer that saves
+    in a loop releases and retakes the lock between two polls, so its waiters
+    waited seconds (a dashboard ticking beside ``spec-kitty`` saves: 1 to 5 s a
+    save). ``flock`` has no timeout, so the blocking call runs in a daemon
+    thread; a wait given up (timeout, Ctrl-C) leaves the thread queued, and it
+    lets go of the lock (closes the descriptor) the moment it gets it. ``None``
+    (fd closed): the blocking ``flock`` failed, filelock decides.
+    """
+    import fcntl
+    import threading
+
+    outcome: list[str] = []  # "held" or "failed", set by the thread under `guard`
+    given_up = False
+    guard = threading.Lock()
+    done = threading.Event()
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            result = "failed"
+        else:
+            result = "held"
+        with guard:
+            if given_up:
+                os.close(fd)  # nobody waits for it any more: let the next writer in
+                return
+            outcome.append(result)
+        done.set()
+
+    threading.Thread(target=wait, name="kitty-fs lock wait", daemon=True).start()
+    interrupted = True
+    try:
+        done.wait(timeout)
+        interrupted = False
+    finally:
+        with guard:
+            if not outcome:
+                given_up = True  # the thread closes fd when (if) its flock returns
+        if outcome and (interrupted or outcome[0] == "failed"):
+            os.close(fd)  # failed, or got just as a Ctrl-C ended the wait: not ours to keep
+    if not outcome:
+        raise _LockTimeout
+    return fd if outcome[0] == "held" else None
+
+
 @contextlib.contextmanager
 def locked(target: Path, *, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold the inter-process lock that serialises writers of ``target``."""
     lock_path = lock_path_for(target)
-    fd = _flock_at_once(lock_path)
+    try:
+        fd = _flock(lock_path, timeout)
+    except _LockTimeout:
+        raise _timed_out(target, timeout) from None
     if fd is not None:
         try:
             yield
         finally:
             os.close(fd)  # closing the last descriptor releases the flock
         return
-    # Contended, or no flock here: filelock waits (and falls back to a soft lock where
-    # the filesystem has no flock). Imported only now: it costs ~10 ms of imports.
+    # No lock file yet, or no flock here: filelock creates the file and locks it (a soft
+    # lock where the filesystem has no flock). Imported only now: ~10 ms of imports.
     import filelock
 
     lock = filelock.FileLock(os.fspath(lock_path), timeout=timeout)
     try:
         lock.acquire()
     except filelock.Timeout as exc:
-        raise KittyFsError(
-            f"timed out after {timeout:g}s waiting for the write lock on {target}",
-            path=target,
-            hint="another kitty-fs writer holds it; retry when it has finished",
-        ) from exc
+        raise _timed_out(target, timeout) from exc
     try:
         yield
     finally:
         lock.release()
+
+
+def _timed_out(target: Path, timeout: float) -> KittyFsError:
+    return KittyFsError(
+        f"timed out after {timeout:g}s waiting for the write lock on {target}",
+        path=target,
+        hint="another kitty-fs writer holds it; retry when it has finished",
+    )
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -297,3 +298,36 @@ def test_a_durable_write_fsyncs_the_file_and_its_directory_and_a_non_durable_one
 ) -> None:
     assert _syncs_of_one_write(tmp_path, durable=True) == ["fsync", "fsync"]
     assert _syncs_of_one_write(tmp_path, durable=False) == []
+
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace to see the process's system calls")
+def test_a_waiting_writer_queues_in_the_kernel_and_gets_the_lock_when_it_is_let_go(
+    tmp_path: Path,
+) -> None:
+    """One failed try, then one blocking ``flock``: no polling a writer in a loop could outrun."""
+    target = tmp_path / f"file-{uuid.uuid4().hex}"  # its lock file is machine-wide (no repo)
+    atomic_write_bytes(target, b"first\n")  # the first writer creates the lock file
+    waiter = (
+        "import sys; from pathlib import Path; from kitty_fs._atomic import locked\n"
+        "print('waiting', flush=True)\n"
+        "with locked(Path(sys.argv[1]), timeout=60):\n"
+        "    print('acquired', flush=True)\n"
+    )
+    trace = tmp_path / "trace"
+    with locked(target):
+        child = subprocess.Popen(
+            [
+                *(STRACE or "strace", "-f", "-o", str(trace), "-e", "trace=flock"),
+                *(sys.executable, "-c", waiter, str(target)),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None and child.stdout.readline().strip() == "waiting"
+        time.sleep(0.5)  # long enough for a poller to try ten times; the lock is still ours
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 0 and out.strip() == "acquired"
+    calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines() if "flock(" in line]
+    exclusive = [call for call in calls if "LOCK_EX" in call]
+    assert len(exclusive) == 2, calls
+    assert "LOCK_NB" in exclusive[0] and "LOCK_NB" not in exclusive[1], calls
