@@ -586,3 +586,18 @@ def test_an_attempt_the_programs_own_guard_refused_is_reported_blocked(
     assert code == 1
     found = [(a["rel"], a["blocked"], a["origin"]["line"]) for a in _attempts(report)]
     assert found == [("refused.txt", True, 6), ("after.txt", False, 9)]
+
+
+def test_the_bootstrap_refuses_the_pythons_the_package_does_not_support() -> None:
+    """The child bootstrap's oldest Python is ``requires-python``: one list, read twice."""
+    import re
+
+    bootstrap = Path(kitty_fs.__file__).parent / "_child" / "sitecustomize.py"
+    # The module starts the guard when run; read its constant without running it.
+    source = bootstrap.read_text(encoding="utf-8")
+    found = re.search(r"^OLDEST_SUPPORTED = \((\d+), (\d+)\)$", source, re.M)
+    assert found is not None, "OLDEST_SUPPORTED is not a literal pair any more"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    declared = re.search(r'^requires-python = ">=(\d+)\.(\d+)"', pyproject.read_text(), re.M)
+    assert declared is not None
+    assert found.groups() == declared.groups()

@@ -29,6 +29,11 @@ interpreter may load it.
 import os
 import sys
 
+# The oldest Python the hook supports (pyproject.toml's requires-python; a test checks
+# the two agree). Older ones might import it, but audit events and the guard's rules
+# are written and tested for these: such a process is reported as unguarded.
+OLDEST_SUPPORTED = (3, 11)
+
 
 def _unguarded(report: str, error: str) -> None:
     import json
@@ -65,10 +70,18 @@ def _start() -> None:
     report = os.environ.get("KITTY_FS_AUDIT_REPORT")
     if not report:
         return
+    version = sys.version.split()[0]
+    if sys.version_info[:2] < OLDEST_SUPPORTED:
+        oldest = ".".join(map(str, OLDEST_SUPPORTED))
+        _unguarded(
+            report,
+            f"cannot load the kitty_fs audit hook in Python {version}: it supports "
+            f"Python {oldest} and newer",
+        )
+        return
     try:
         from _kitty_fs_audit_hook._audit_child import start  # type: ignore[import-not-found]
-    except Exception as exc:  # an interpreter too old for the hook, a broken copy...
-        version = sys.version.split()[0]
+    except Exception as exc:  # a broken copy, a missing standard module...
         _unguarded(
             report,
             f"cannot load the kitty_fs audit hook in Python {version}: {type(exc).__name__}: {exc}",
