@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from old_python import old_python
 
 import kitty_fs
 from kitty_fs._audit import SCHEMA, AuditResult, resolve_command
@@ -436,25 +437,10 @@ def test_an_audit_that_saw_nothing_is_incomplete_not_clean(
     assert "exit 4" in out
 
 
-def _old_python() -> str | None:
-    """An installed CPython older than kitty_fs supports (the hook cannot load there)."""
-    for version in ("3.9", "3.8", "3.7"):
-        found = shutil.which(f"python{version}")
-        candidates = [found] if found else []
-        candidates += sorted(
-            str(p) for p in Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}")
-        )
-        for candidate in candidates:
-            probe = subprocess.run([candidate, "-c", "0"], capture_output=True, check=False)
-            if probe.returncode == 0:
-                return candidate
-    return None
-
-
 def test_a_child_that_could_not_be_guarded_makes_the_audit_incomplete(
     git_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    old = _old_python()
+    old = old_python()
     if old is None:
         pytest.skip("no CPython older than 3.10 installed to run an unguardable child")
     parent = tmp_path / "parent.py"
@@ -589,7 +575,7 @@ def test_an_attempt_the_programs_own_guard_refused_is_reported_blocked(
 
 
 def test_the_bootstrap_refuses_the_pythons_the_package_does_not_support() -> None:
-    """The child bootstrap's oldest Python is ``requires-python``: one list, read twice."""
+    """The child bootstrap's oldest Python is ``requires-python``'s: written twice, kept equal."""
     import re
 
     bootstrap = Path(kitty_fs.__file__).parent / "_child" / "sitecustomize.py"

@@ -22,6 +22,7 @@ import pytest
 from guard_support import child_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from old_python import old_python
 
 from kitty_fs import _run, _run_cli
 from kitty_fs._kernel import ENV_SWITCH, KernelStatus, kernel_status
@@ -345,6 +346,18 @@ def test_run_with_the_fallback_guards_python_children_only(tmp_path: Path) -> No
     )
     assert shell.returncode == 5  # it ran; a shell is not guarded by the fallback (weaker)
     assert (tmp_path / "t.txt").read_text() == "x\n"
+
+
+def test_run_with_the_fallback_refuses_a_python_child_too_old_to_guard(tmp_path: Path) -> None:
+    old = old_python()
+    if old is None:
+        pytest.skip("no CPython older than 3.10 installed to run an unguardable child")
+    done = _read_only_without_kernel(
+        tmp_path, "--fallback-audit-hook", "--", old, "-c", "open('t.txt', 'w').write('x')"
+    )
+    assert done.returncode == 125, done.stderr
+    assert "cannot be guarded" in done.stderr and "supports Python 3.11 and newer" in done.stderr
+    assert (tmp_path / "t.txt").read_text() == "as it was\n"
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,9 @@ def _unguarded(report: str, error: str) -> None:
 def _start() -> None:
     if os.environ.get("KITTY_FS_RUN_ROOT"):  # kitty-fs run --read-only --fallback-audit-hook
         try:
+            if sys.version_info[:2] < OLDEST_SUPPORTED:
+                oldest = ".".join(map(str, OLDEST_SUPPORTED))
+                raise ImportError(f"kitty_fs supports Python {oldest} and newer")
             from kitty_fs._run_child import start as start_enforcing
         except Exception as exc:  # any failure: refuse rather than run unguarded
             why = type(exc).__name__ + ": " + str(exc)
