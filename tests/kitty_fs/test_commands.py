@@ -393,3 +393,35 @@ def test_run_main_ends_the_process_with_its_exit_code_and_its_handlers(code: int
         "command ran; collector on: True ; start-up frozen: True",
         "exit handlers ran; frozen since: True",
     ]
+
+
+_EXITING = """\
+import atexit, sys, time
+from kitty_fs.commands import run_main
+
+
+def slow_exit():
+    print("exiting", flush=True)
+    time.sleep(1.0)  # a Ctrl-C lands here, after the command's result
+
+
+atexit.register(slow_exit)
+run_main(lambda: lambda: print("done", flush=True), "demo")
+"""
+
+
+def test_a_ctrl_c_after_the_command_while_the_process_exits_changes_nothing() -> None:
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _EXITING],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None
+    assert [proc.stdout.readline(), proc.stdout.readline()] == ["done\n", "exiting\n"]
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, "")

@@ -12,6 +12,7 @@ failure into one line plus its fix (or one JSON object) and a documented exit co
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import os
@@ -428,7 +429,9 @@ def run_main(build: Callable[[], Callable[[], object]], program: str) -> NoRetur
     to free memory the OS takes back anyway, which costs a short command about a
     fifth of its run time. Exit handlers, ``finally`` blocks, thread joins and
     stream flushes happen as usual; what is skipped is collecting reference cycles
-    at exit, whose finalizers Python never promises to run then anyway.
+    at exit, whose finalizers Python never promises to run then anyway. A Ctrl-C
+    once the command is over is ignored: the result stands, with no traceback
+    from the interpreter's shutdown.
     """
     try:
         app = _built_without_collections(build)
@@ -437,5 +440,17 @@ def run_main(build: Callable[[], Callable[[], object]], program: str) -> NoRetur
         sys.stderr.write(f"{program}: interrupted\n")
         raise SystemExit(int(ExitCode.INTERRUPTED)) from None
     finally:
+        _ignore_ctrl_c_while_exiting()
         gc.freeze()
     raise SystemExit(0)
+
+
+def _ignore_ctrl_c_while_exiting() -> None:
+    """The command is over and its exit code decided: a Ctrl-C now changes nothing.
+
+    Without this, a Ctrl-C during the interpreter's shutdown (joining threads,
+    running exit handlers) prints "Exception ignored in ... KeyboardInterrupt"
+    with a traceback, after the command's own output.
+    """
+    with contextlib.suppress(ValueError):  # not the main thread: not ours to set
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
