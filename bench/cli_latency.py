@@ -434,7 +434,8 @@ def compile_our_packages() -> None:
     """
     for package in ("kitty_fs", "specify_cli"):
         spec = importlib.util.find_spec(package)
-        for folder in spec.submodule_search_locations or [] if spec is not None else []:
+        folders = spec.submodule_search_locations if spec is not None else None
+        for folder in folders or []:
             compileall.compile_dir(folder, quiet=1)
 
 

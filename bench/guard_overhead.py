@@ -41,9 +41,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from _timing import best_of
 
 STATES = ("nohook", "noop", "idle", "scope", "kernel", "kernel+scope")
 WORKLOADS = ("reads", "stats", "load_config")
@@ -66,15 +66,6 @@ tracker:
   workspace: acme
   doctrine: default
 """
-
-
-def _best(run: Callable[[], None], inner: int) -> float:
-    best = float("inf")
-    for _ in range(inner):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict[str, float]:
@@ -116,9 +107,9 @@ def worker(state: str, root: Path, reads: int, configs: int, inner: int) -> dict
 
     def measure() -> dict[str, float]:
         return {
-            "reads": _best(do_reads, inner),
-            "stats": _best(do_stats, inner),
-            "load_config": _best(do_configs, inner),
+            "reads": best_of(do_reads, inner),
+            "stats": best_of(do_stats, inner),
+            "load_config": best_of(do_configs, inner),
         }
 
     if state in ("scope", "kernel+scope"):

@@ -46,19 +46,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _timing import best_of
+
 STATES = ("none", "full", "notrunc", "trunc-only", "notrunc+seccomp")
 _TRUNCATE = 1 << 14
-
-
-def _best(run: Callable[[], None], inner: int) -> float:
-    """Best CPU time (user + system) of ``inner`` runs: on a shared machine the time spent
-    descheduled is not the cost of an ``open``, and Landlock's walk is system time."""
-    best = float("inf")
-    for _ in range(inner):
-        start = time.process_time()
-        run()
-        best = min(best, time.process_time() - start)
-    return best
 
 
 def _restrict(state: str, allowed: Path) -> None:
@@ -178,14 +169,14 @@ def worker(state: str, root: Path, depths: list[int], opens: int, inner: int) ->
                 with open(name, "rb") as handle:
                     handle.read()
 
-        timings[f"open@{depth}"] = _best(do_opens, inner) / opens
+        timings[f"open@{depth}"] = best_of(do_opens, inner, time.process_time) / opens
     name = os.fspath(_target(root, depths[0]))
 
     def do_stats() -> None:
         for _ in range(opens):
             os.stat(name)
 
-    timings["stat"] = _best(do_stats, inner) / opens
+    timings["stat"] = best_of(do_stats, inner, time.process_time) / opens
     return {"timings": timings, "protection": _probe_protection(root, allowed)}
 
 
