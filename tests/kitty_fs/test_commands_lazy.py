@@ -162,3 +162,66 @@ def test_help_or_any_other_line_builds_every_group(
     assert done.exit_code == 0, done.output
     assert "notes" in done.output and "tags" in done.output
     assert notes in sys.modules and tags in sys.modules
+
+
+ANNOTATED = """\
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kitty_fs.commands import CommandRegistry, Invocation, ScopedWriteContext
+
+commands = CommandRegistry()
+commands.group("{word}", "The {word} commands.")
+
+
+@commands.scoped_write("{word} put", "Put one note.", writes=["notes/{{slug}}.md"])
+def put(repo: ScopedWriteContext, inv: Invocation, slug: Annotated[str, typer.Argument()]) -> int:
+    return 0
+
+
+@commands.scoped_write("{word} file", "File one note.", writes=["notes/{{slug}}.md"])
+def file(
+    repo: ScopedWriteContext, inv: Invocation, slug: Annotated[str, typer.Argument(metavar="NOTE")]
+) -> int:
+    return 0
+
+
+@commands.scoped_write("{word} tag", "Tag one note.", writes=["notes/{{slug}}.md"])
+def tag(
+    repo: ScopedWriteContext, inv: Invocation, slug: Annotated[str, typer.Option("--note-slug")]
+) -> int:
+    return 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        (["put", "a/b"], "SLUG"),
+        (["file", "a/b"], "NOTE"),
+        (["tag", "--note-slug", "a/b"], "--note-slug"),
+    ],
+    ids=["argument", "argument-metavar", "option"],
+)
+def test_a_bad_segment_of_an_annotated_parameter_is_named_as_the_user_types_it(
+    make_module: MakeModule,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    line: list[str],
+    label: str,
+) -> None:
+    # Annotated is typer's recommended spelling, and this module (like most) postpones
+    # annotations, so the label is read from an evaluated string annotation.
+    repo = make_git_repo(tmp_path / "repo", {"README.md": "r\n"})
+    monkeypatch.chdir(repo)
+    registry = CommandRegistry()
+    registry.include_lazily(make_module("notes", ANNOTATED), words=["notes"])
+    argv = ["--repo", str(repo), "notes", *line, "--json"]
+
+    done = CliRunner().invoke(_app_for(tmp_path, registry, argv), argv)  # type: ignore[arg-type]
+
+    assert done.exit_code == 2, done.output
+    assert f"{label} must be a single path segment" in done.output, done.output
