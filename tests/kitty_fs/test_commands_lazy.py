@@ -164,7 +164,7 @@ def test_help_or_any_other_line_builds_every_group(
     assert notes in sys.modules and tags in sys.modules
 
 
-ANNOTATED = """\
+SPELLINGS = """\
 from __future__ import annotations
 
 from typing import Annotated
@@ -194,6 +194,23 @@ def tag(
     repo: ScopedWriteContext, inv: Invocation, slug: Annotated[str, typer.Option("--note-slug")]
 ) -> int:
     return 0
+
+
+@commands.scoped_write("{word} move", "Move one note.", writes=["notes/{{slug}}.md"])
+def move(repo: ScopedWriteContext, inv: Invocation, slug: str = typer.Argument(...)) -> int:
+    return 0
+
+
+@commands.scoped_write("{word} mark", "Mark one note.", writes=["notes/{{slug}}.md"])
+def mark(
+    repo: ScopedWriteContext, inv: Invocation, slug: str = typer.Option(..., "--note-slug")
+) -> int:
+    return 0
+
+
+@commands.scoped_write("{word} keep", "Keep one note.", writes=["notes/{{note_slug}}.md"])
+def keep(repo: ScopedWriteContext, inv: Invocation, note_slug: str = typer.Option(...)) -> int:
+    return 0
 """
 
 
@@ -203,22 +220,32 @@ def tag(
         (["put", "a/b"], "SLUG"),
         (["file", "a/b"], "NOTE"),
         (["tag", "--note-slug", "a/b"], "--note-slug"),
+        (["move", "a/b"], "SLUG"),
+        (["mark", "--note-slug", "a/b"], "--note-slug"),
+        (["keep", "--note-slug", "a/b"], "--note-slug"),
     ],
-    ids=["argument", "argument-metavar", "option"],
+    ids=[
+        "argument",
+        "argument-metavar",
+        "option",
+        "default-argument",
+        "default-option",
+        "undeclared",
+    ],
 )
-def test_a_bad_segment_of_an_annotated_parameter_is_named_as_the_user_types_it(
+def test_a_bad_scope_segment_is_named_as_the_user_types_it(
     make_module: MakeModule,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     line: list[str],
     label: str,
 ) -> None:
-    # Annotated is typer's recommended spelling, and this module (like most) postpones
-    # annotations, so the label is read from an evaluated string annotation.
+    # Both typer spellings (Annotated, which typer recommends, and defaults), in a module
+    # that postpones annotations as most do: the label is typer's own, from its context.
     repo = make_git_repo(tmp_path / "repo", {"README.md": "r\n"})
     monkeypatch.chdir(repo)
     registry = CommandRegistry()
-    registry.include_lazily(make_module("notes", ANNOTATED), words=["notes"])
+    registry.include_lazily(make_module("notes", SPELLINGS), words=["notes"])
     argv = ["--repo", str(repo), "notes", *line, "--json"]
 
     done = CliRunner().invoke(_app_for(tmp_path, registry, argv), argv)  # type: ignore[arg-type]

@@ -46,65 +46,8 @@ def _field_names(pattern: str) -> list[str]:
     return [field for _text, field, _spec, _conv in string.Formatter().parse(pattern) if field]
 
 
-def _spelled(body: Callable[..., object], name: str) -> str:
-    """How a user types the argument ``name``: its long option, or its metavar if positional.
-
-    Read from the body's typer parameter, as a default (``slug: str =
-    typer.Option(..., "--note-slug")``) or in ``Annotated`` (``slug: Annotated[str,
-    typer.Option("--note-slug")]``, the spelling typer recommends): the first declared long
-    flag of an option; the declared ``metavar`` or ``NAME`` for a positional argument.
-    Anything else (no typer, an undeclared option) is typer's own spelling, ``--name``
-    with dashes.
-    """
-    for info, declared in _parameter_infos(body, name):
-        flags = [d for d in declared if d.startswith("--")]
-        if flags:
-            return flags[0]
-        if _is_typer_argument(info):
-            return str(getattr(info, "metavar", None) or name.upper())
-    return f"--{name.replace('_', '-')}"
-
-
-def _parameter_infos(body: Callable[..., object], name: str) -> list[tuple[object, list[str]]]:
-    """Parameter ``name``'s default and its ``Annotated`` metadata, each with its declared names.
-
-    In ``Annotated`` typer reads an option's first positional argument (its ``default``
-    as a default) as its first name, so it is counted here the same way. Annotations are
-    evaluated where they can be (a module with ``from __future__ import annotations``
-    holds them as strings); one naming what only the body's module sees at call time
-    stays a string and adds nothing, which costs the label only, never the check.
-    """
-    try:
-        parameter = inspect.signature(body).parameters[name]
-    except (KeyError, TypeError, ValueError):
-        return []
-    annotation = parameter.annotation
-    if isinstance(annotation, str):
-        try:
-            annotation = inspect.signature(body, eval_str=True).parameters[name].annotation
-        except Exception:  # NameError, SyntaxError, ...: any failure leaves the string
-            annotation = None
-    infos = [(parameter.default, _names(getattr(parameter.default, "param_decls", None)))]
-    for info in getattr(annotation, "__metadata__", ()):
-        first = getattr(info, "default", None)
-        named = [first] if isinstance(first, str) else []
-        infos.append((info, _names([*named, *(getattr(info, "param_decls", None) or ())])))
-    return infos
-
-
-def _names(declared: object) -> list[str]:
-    return [str(d) for d in declared] if isinstance(declared, list | tuple) else []
-
-
-def _is_typer_argument(info: object) -> bool:
-    # By class name: the core must not import typer (an optional extra) to ask.
-    return any(klass.__name__ == "ArgumentInfo" for klass in type(info).__mro__)
-
-
-def _check_segment(body: Callable[..., object], name: str, value: object) -> str:
+def _check_segment(label: str, value: object) -> str:
     if not isinstance(value, str) or value in ("", ".", "..") or "/" in value or "\x00" in value:
-        # The label only now: reading it evaluates the body's annotations.
-        label = _spelled(body, name)
         raise ValueError(
             f"{label} must be a single path segment (no '/', not '.' or '..'), not {value!r}"
         )
@@ -144,12 +87,22 @@ class Command(Generic[P]):
         doc = inspect.cleandoc(self.body.__doc__ or "")
         return doc or self.summary
 
-    def scope_for(self, arguments: Mapping[str, object]) -> WriteScope:
-        """The write scope of one invocation: ``writes`` with its placeholders filled."""
+    def scope_for(
+        self, arguments: Mapping[str, object], labels: Mapping[str, str] | None = None
+    ) -> WriteScope:
+        """The write scope of one invocation: ``writes`` with its placeholders filled.
+
+        ``labels``: how the front end spells each argument (``--note-slug``, ``SLUG``),
+        for the message when a value is not a single segment; by default ``--name`` with
+        dashes, typer's and argparse's spelling of an undeclared option.
+        """
         if self.check is not None:
             self.check(arguments)
+        spelled = labels or {}
         values = {
-            name: _check_segment(self.body, name, arguments.get(name))
+            name: _check_segment(
+                spelled.get(name) or f"--{name.replace('_', '-')}", arguments.get(name)
+            )
             for pattern in self.writes
             for name in _field_names(pattern)
         }

@@ -108,9 +108,14 @@ class Dispatcher:
     # --- the public entry points ---
 
     def exit(
-        self, name: str, arguments: Mapping[str, object] | None = None, *, as_json: bool = False
+        self,
+        name: str,
+        arguments: Mapping[str, object] | None = None,
+        *,
+        as_json: bool = False,
+        labels: Mapping[str, str] | None = None,
     ) -> NoReturn:
-        raise SystemExit(self.run(name, arguments, as_json=as_json))
+        raise SystemExit(self.run(name, arguments, as_json=as_json, labels=labels))
 
     def run(
         self,
@@ -118,8 +123,13 @@ class Dispatcher:
         arguments: Mapping[str, object] | None = None,
         *,
         as_json: bool = False,
+        labels: Mapping[str, str] | None = None,
     ) -> int:
-        """Run command ``name`` with its declared capability; returns its exit code."""
+        """Run command ``name`` with its declared capability; returns its exit code.
+
+        ``labels`` maps argument names to how the user types them (``--note-slug``,
+        ``SLUG``), for usage errors; the typer front end passes typer's own spelling.
+        """
         command = self.registry[name]
         out = Output(self.policy.program, command.name, as_json)
         # Signal handlers can only be set in the main thread; elsewhere (an app running a
@@ -134,7 +144,7 @@ class Dispatcher:
         if in_main and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
-            code = self._run(command, out, dict(arguments or {}))
+            code = self._run(command, out, dict(arguments or {}), labels)
         except _Terminated:
             out.failure(code="TERMINATED", message="terminated (SIGTERM)", hint="", exit_code=143)
             code = ExitCode.TERMINATED
@@ -225,7 +235,13 @@ class Dispatcher:
 
     # --- one run ---
 
-    def _run(self, command: Command[...], out: Output, arguments: dict[str, object]) -> int:
+    def _run(
+        self,
+        command: Command[...],
+        out: Output,
+        arguments: dict[str, object],
+        labels: Mapping[str, str] | None,
+    ) -> int:
         start = self.start or Path.cwd()
         project: Path | None
         try:
@@ -258,7 +274,7 @@ class Dispatcher:
             sides.append(self._checked_side_channel(_real(extra), root, protected, "side channel"))
         if command.capability == "scoped-write":
             try:
-                scope = command.scope_for(arguments)
+                scope = command.scope_for(arguments, labels)
             except ValueError as exc:
                 raise CommandFailure(str(exc), ExitCode.USAGE, "pass a plain name") from None
             body_ctx = write_boundary(root, reason=command.name).scoped(scope.patterns)

@@ -40,6 +40,10 @@ def capability_note(command: Command[...]) -> str:
     return _CAPABILITY_NOTE[command.capability].format(scope=", ".join(command.writes))
 
 
+# The parameter of the generated typer function that receives typer's context.
+_CONTEXT = "kitty_fs_typer_context"
+
+
 def _annotation(body: Any, parameter: inspect.Parameter) -> object:
     """The parameter's annotation as an object (the body may use postponed annotations)."""
     annotation = parameter.annotation
@@ -62,6 +66,8 @@ def _cli_function(dispatcher: Dispatcher, command: Command[...]) -> Any:
     own = list(signature.parameters.values())[2:]
     if any(p.name == "as_json" for p in own):
         raise TypeError(f"{command.name}: 'as_json' is reserved for the --json option")
+    if any(p.name == _CONTEXT for p in own):
+        raise TypeError(f"{command.name}: {_CONTEXT!r} is reserved for the typer context")
     parameters = [
         p.replace(annotation=_annotation(command.body, p), kind=inspect.Parameter.KEYWORD_ONLY)
         for p in own
@@ -74,16 +80,39 @@ def _cli_function(dispatcher: Dispatcher, command: Command[...]) -> Any:
             annotation=bool,
         )
     )
+    parameters.append(
+        inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+    )
 
-    def cli(**kwargs: object) -> None:
+    def cli(**kwargs: Any) -> None:
         as_json = bool(kwargs.pop("as_json", False))
-        dispatcher.exit(command.name, kwargs, as_json=as_json)
+        context: typer.Context = kwargs.pop(_CONTEXT)
+        dispatcher.exit(command.name, kwargs, as_json=as_json, labels=_labels(context))
 
     cli.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     cli.__annotations__ = {p.name: p.annotation for p in parameters}
     cli.__doc__ = f"{command.help}\n\n{capability_note(command)}"
     cli.__name__ = command.name.replace(" ", "_").replace("-", "_")
     return cli
+
+
+def _labels(context: Any) -> dict[str, str]:
+    """How the user types each parameter of the running command, as typer built it.
+
+    An option: its first long flag (else its first flag); an argument: its metavar or
+    upper-case name. Typer has already read the body's defaults and ``Annotated``
+    metadata, so every spelling it accepts is covered without reading them again here.
+    """
+    labels: dict[str, str] = {}
+    for parameter in context.command.params:
+        if parameter.name is None:
+            continue
+        if parameter.param_type_name == "option":
+            flags = [*parameter.opts, *parameter.secondary_opts]
+            labels[parameter.name] = next((f for f in flags if f.startswith("--")), flags[0])
+        else:
+            labels[parameter.name] = parameter.metavar or parameter.name.upper()
+    return labels
 
 
 def _first_word(argv: Sequence[str], value_options: frozenset[str]) -> str | None:
